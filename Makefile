@@ -1,0 +1,34 @@
+# Two commands set everything up from a fresh clone with only Python 3.11+:
+#   make run    venv, requirements, embedded PostgreSQL, migrations, seed data,
+#               editor account (password printed once), site on 127.0.0.1:$(PORT)
+#   make test   the same set-up, then ruff, the migrations check and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test setup lint db-status db-stop
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version)'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py serve 127.0.0.1:$(PORT)
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+db-status: setup
+	$(PY) -m config.localdb status
+
+db-stop: setup
+	$(PY) -m config.localdb stop

@@ -1,0 +1,101 @@
+"""Forms for the editorial admin: one text box per partial date, slugs suggested when left blank."""
+
+from django import forms
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from .partial_dates import PartialDate
+
+PARTIAL_DATE_HELP = _("例: 1996 / 2009-11 / 2017-04-25 / 2009年11月 / 2017年4月25日 / 平成21年11月 / 令和7年3月。分かる精度までで構いません。")
+
+
+class PartialDateFormField(forms.CharField):
+    """A date typed at year, month or day precision, in Western or Japanese era form."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", PARTIAL_DATE_HELP)
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"placeholder": "2009-11 / 平成21年11月", "size": 18, "class": "partial-date"}),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, PartialDate):
+            return value.iso()
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, PartialDate):
+            return value
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        return PartialDate.parse(value)
+
+
+class RegistryModelForm(forms.ModelForm):
+    """Puts the partial-date text boxes on the instance and suggests a slug if none is typed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in getattr(self._meta.model, "partial_date_names", ()):
+            if name in self.fields:
+                self.initial.setdefault(name, getattr(self.instance, name))
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _("空欄なら英語名・略称などから自動で作ります。") + " " + str(
+                self.fields["slug"].help_text
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in getattr(self._meta.model, "partial_date_names", ()):
+            if name in self.fields and name not in self.errors:
+                setattr(self.instance, name, cleaned.get(name))
+        if "slug" in self.fields and not cleaned.get("slug") and "slug" not in self.errors:
+            suggestion = suggest_slug(self._meta.model, cleaned, self.instance)
+            if not suggestion:
+                self.add_error("slug", _("自動で作れませんでした。英数字で入力してください。"))
+            else:
+                cleaned["slug"] = suggestion
+        return cleaned
+
+
+def _slug_of(value):
+    return getattr(value, "slug", "") if value is not None else ""
+
+
+def suggest_slug(model, data, instance) -> str:
+    """A unique slug from what the editor typed: English name, abbreviation or related slugs."""
+    name = model._meta.model_name
+    if name == "membership":
+        member = data.get("post") or data.get("organization") or data.get("person")
+        parts = [_slug_of(data.get("body")), data.get("side") or "", _slug_of(member)]
+    elif name == "tenure":
+        parts = [_slug_of(data.get("post")), _slug_of(data.get("person"))]
+    elif name == "meeting":
+        start = data.get("start")
+        parts = [_slug_of(data.get("body")) or slugify(data.get("name_en") or ""), start.iso() if start else ""]
+    else:
+        parts = [data.get("name_en") or data.get("abbreviation") or ""]
+    base = slugify("-".join(p for p in parts if p))[:100].strip("-")
+    if not base:
+        return ""
+    candidate, counter = base, 2
+    others = model._default_manager.exclude(pk=instance.pk) if instance.pk else model._default_manager.all()
+    while others.filter(slug=candidate).exists():
+        candidate = f"{base}-{counter}"
+        counter += 1
+    return candidate
+
+
+def registry_form(model) -> type[RegistryModelForm]:
+    """A ModelForm base for ``model`` with one PartialDateFormField per partial date."""
+    attrs = {}
+    for name in getattr(model, "partial_date_names", ()):
+        label = model._meta.get_field(f"{name}_date").verbose_name
+        attrs[name] = PartialDateFormField(label=label)
+    return type(f"{model.__name__}Form", (RegistryModelForm,), attrs)

@@ -1,0 +1,33 @@
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the local editor account if it does not exist and print its password once. "
+        "Run again, it changes nothing; reset a lost password with `manage.py changepassword`."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="editor")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--site-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, username, email, site_url, **options):
+        User = get_user_model()
+        if User.objects.filter(username=username).exists():
+            self.stdout.write(
+                f"Editor account '{username}' exists (its password was printed when it was made; "
+                f"reset it with: .venv/bin/python manage.py changepassword {username})."
+            )
+            return
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser(username=username, email=email, password=password)
+        bar = "=" * 60
+        self.stdout.write(
+            f"{bar}\nEditor account created (shown only this once):\n"
+            f"  username: {username}\n  password: {password}\n"
+            f"  log in at: {site_url.rstrip('/')}/admin/\n{bar}"
+        )

@@ -1,0 +1,45 @@
+from django.core.management.base import BaseCommand
+
+from alliance.models import Citation, Source
+from alliance.seedcheck import cited_models, quotes_not_found, sources_without_text, uncited
+
+
+class Command(BaseCommand):
+    help = "Report the seed data: records per type, citations, records without a citation or English name, quotes not found."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--strict", action="store_true", help="Exit 1 if any record lacks a citation or a quote is not found.")
+        parser.add_argument("--list", action="store_true", help="Name every record counted as a problem.")
+
+    def handle(self, *args, strict=False, **options):
+        show = options["list"]
+        out = self.stdout.write
+        out(f"{'type':<28}{'records':>8}{'published':>10}{'uncited':>9}{'no English':>12}")
+        problems = 0
+        for model, _name in cited_models():
+            manager = model._default_manager
+            total = manager.count()
+            published = manager.filter(status="published").count() if hasattr(model, "status") else total
+            no_cite = list(uncited(model))
+            has_en = any(f.name == "name_en" for f in model._meta.get_fields())
+            no_en = manager.filter(name_en="").count() if has_en else None
+            out(
+                f"{str(model._meta.verbose_name_plural) + ' (' + model.__name__ + ')':<28}{total:>8}{published:>10}"
+                f"{len(no_cite):>9}{'—' if no_en is None else no_en:>12}"
+            )
+            problems += len(no_cite)
+            if show:
+                for record in no_cite:
+                    out(f"    uncited: {record}")
+        out(f"{'Sources':<28}{Source.objects.count():>8}")
+        out(f"{'Citations':<28}{Citation.objects.count():>8}")
+        missing = quotes_not_found()
+        out(f"Quotes not found in their source: {len(missing)}")
+        for citation in missing:
+            out(f"    {citation.key} [{citation.source.slug} {citation.locator}] {citation.quote[:80]}")
+        for source in sources_without_text():
+            out(f"Source without its text file: {source.slug} ({source.file_name or 'no file name'})")
+        problems += len(missing)
+        out(f"Records without a citation: {problems - len(missing)}")
+        if strict and problems:
+            raise SystemExit(1)
