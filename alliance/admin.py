@@ -67,6 +67,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ("slug", "title_ja", "edition", "year", "publisher_ja", "file_name")
     list_filter = ("publisher_ja", "year")
     search_fields = ("slug", "title_ja", "title_en", "part", "file_name")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("slug", ("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("edition", "year"))}),
         (_("本文"), {"fields": ("part", "file_name", "url", "licence")}),
@@ -77,7 +78,6 @@ class SourceAdmin(admin.ModelAdmin):
 class CitationAdmin(admin.ModelAdmin):
     list_display = ("source", "locator", "quote_excerpt", "cited_record", "field")
     list_filter = ("source",)
-    list_select_related = ("source",)
     search_fields = ("quote", "locator", "key")
     autocomplete_fields = (
         "source",
@@ -127,8 +127,29 @@ class CitationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The record column follows whichever foreign key is set: fetch them all at once.
+        # (The changelist skips list_select_related once a queryset has its own.)
         return super().get_queryset(request).select_related(
-            "agreement", "body", "organization", "post", "person", "meeting", "membership__body"
+            "source",
+            "agreement",
+            "agreement_relation__subject",
+            "agreement_relation__object",
+            "body",
+            "organization",
+            "post",
+            "person",
+            "tenure__post",
+            "tenure__person",
+            "membership__body",
+            "membership__post",
+            "membership__organization",
+            "membership__person",
+            "meeting",
+            "participation__meeting",
+            "participation__person",
+            "participation__post",
+            "participation__organization",
+            "meeting_document__meeting",
+            "meeting_document__agreement",
         )
 
 

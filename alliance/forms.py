@@ -15,10 +15,11 @@ class PartialDateFormField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", PARTIAL_DATE_HELP)
-        kwargs.setdefault("max_length", 40)
         kwargs.setdefault(
             "widget",
-            forms.TextInput(attrs={"placeholder": "2009-11 / 平成21年11月", "size": 18, "class": "partial-date"}),
+            forms.TextInput(
+                attrs={"placeholder": "2009-11 / 平成21年11月", "size": 18, "maxlength": 40, "class": "partial-date"}
+            ),
         )
         super().__init__(**kwargs)
 

@@ -946,6 +946,12 @@ class Citation(models.Model):
         return None
 
     def clean(self):
-        set_fields = [name for name in CITED_FIELDS if getattr(self, f"{name}_id")]
+        # In an admin inline the record may be new and unsaved: its id is still None
+        # but the object is already attached.
+        set_fields = [
+            name
+            for name in CITED_FIELDS
+            if getattr(self, f"{name}_id") is not None or self._state.fields_cache.get(name) is not None
+        ]
         if len(set_fields) != 1:
             raise ValidationError(_("出典はちょうど一つの記録に付けてください。"))

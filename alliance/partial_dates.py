@@ -310,3 +310,19 @@ def reaches_q(name: str, day: datetime.date) -> Q:
         | Q(**{p: Precision.MONTH, f"{d}__gte": truncate(day, Precision.MONTH)})
         | Q(**{p: Precision.YEAR, f"{d}__gte": truncate(day, Precision.YEAR)})
     )
+
+
+def order_by(name: str, descending: bool = False) -> list:
+    """ORDER BY terms that sort partial dates as PartialDate does: by period start, and a
+    coarser date before a finer one starting the same day (1996 < 1996-01 < 1996-01-01).
+    Undated records go last either way."""
+    from django.db.models import Case, Value, When
+
+    rank = Case(
+        *(When(**{f"{name}_precision": p}, then=Value(r)) for p, r in _RANK.items()),
+        default=Value(3),
+    )
+    date = F(f"{name}_date")
+    if descending:
+        return [date.desc(nulls_last=True), rank.desc()]
+    return [date.asc(nulls_last=True), rank.asc()]

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Container start: wait for PostgreSQL, migrate, load the seed data (idempotent),
+# collect static files, then serve with gunicorn.
+set -eu
+python manage.py wait_for_db --timeout "${DB_WAIT_SECONDS:-60}"
+python manage.py migrate --noinput
+python manage.py seed
+python manage.py collectstatic --noinput --verbosity 0
+exec gunicorn config.wsgi:application \
+    --bind "0.0.0.0:${PORT:-8000}" \
+    --workers "${GUNICORN_WORKERS:-3}" \
+    --timeout "${GUNICORN_TIMEOUT:-60}" \
+    --access-logfile - \
+    --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"

@@ -1,0 +1,30 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+
+@pytest.fixture
+def editor(db):
+    """A staff superuser, as `ensure_editor` makes locally."""
+    return get_user_model().objects.create_superuser(username="editor", password="a-long-test-password")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The seed data, loaded once for a test module and removed after it.
+
+    Tests in the module still run inside their own rolled-back transactions; the
+    seed rows stay underneath them until the module ends.
+    """
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("seed", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)

@@ -1,0 +1,75 @@
+"""The seed data: every quote found verbatim in its source, every record cited, loading idempotent."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from alliance.models import Citation, Source
+from alliance.seedcheck import cited_models, quote_found, source_dir, squeeze, uncited
+
+
+def dump() -> str:
+    out = io.StringIO()
+    call_command("dumpdata", "alliance", "--natural-foreign", "--natural-primary", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_loading_the_seed_twice_changes_nothing():
+    call_command("seed", verbosity=0)
+    first = dump()
+    counts = {model.__name__: model._default_manager.count() for model, _ in cited_models()}
+    call_command("seed", verbosity=0)
+    assert dump() == first
+    assert {model.__name__: model._default_manager.count() for model, _ in cited_models()} == counts
+    assert json.loads(first), "the seed data is not empty"
+
+
+@pytest.mark.django_db
+def test_every_source_is_in_the_project_with_its_text(seeded):
+    sources = list(Source.objects.all())
+    assert len(sources) == 5
+    for source in sources:
+        assert (source_dir() / source.file_name).is_file(), source.slug
+
+
+@pytest.mark.django_db
+def test_every_quote_is_found_verbatim_in_its_source(seeded):
+    missing = [
+        f"{c.key} [{c.source.slug} {c.locator}]: {c.quote[:60]}"
+        for c in Citation.objects.select_related("source")
+        if not quote_found(c)
+    ]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_every_seeded_record_has_a_citation(seeded):
+    uncited_records = {model.__name__: [str(r) for r in uncited(model)] for model, _ in cited_models()}
+    assert {name: rows for name, rows in uncited_records.items() if rows} == {}
+
+
+@pytest.mark.django_db
+def test_every_seeded_record_is_published(seeded):
+    for model, _ in cited_models():
+        if hasattr(model, "status"):
+            assert not model._default_manager.exclude(status="published").exists(), model.__name__
+
+
+def test_quote_comparison_ignores_only_whitespace():
+    assert squeeze("ガ イドライン\n(指針)") == "ガイドライン(指針)"
+    source = Source(slug="s", file_name="001_f58c747ade77aa26.txt")
+    assert quote_found(Citation(source=source, quote="日米安全保障協議委員会"))
+    assert not quote_found(Citation(source=source, quote="日米安全保障協議委員会（架空）"))
+    assert not quote_found(Citation(source=Source(slug="x", file_name=""), quote="日米"))
+
+
+@pytest.mark.django_db
+def test_seed_report_counts_and_finds_no_problem(seeded):
+    out = io.StringIO()
+    call_command("seed_report", "--strict", stdout=out)
+    report = out.getvalue()
+    assert "Quotes not found in their source: 0" in report
+    assert "Records without a citation: 0" in report
