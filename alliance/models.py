@@ -5,9 +5,12 @@ import functools
 import operator
 import uuid
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Prefetch, Q, Value
+from django.db.models.functions import Concat, Lower
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +67,35 @@ class Level(models.TextChoices):
 # --- shared pieces -------------------------------------------------------------
 
 
+class NFKC(Func):
+    """PostgreSQL's normalize(text, NFKC): full-width and half-width forms made alike."""
+
+    function = "normalize"
+    template = "%(function)s(%(expressions)s, NFKC)"
+    output_field = models.TextField()
+
+
+def search_text(*fields):
+    """A stored column of the searchable text, NFKC-normalised and lower-cased.
+
+    Search compares the normalised query against this column, and a trigram index is
+    built on it, so the index matches the SQL the search emits exactly.
+    """
+    parts = []
+    for name in fields:
+        parts += [F(name), Value("\n")]
+    return models.GeneratedField(
+        expression=Lower(NFKC(Concat(*parts[:-1], output_field=models.TextField()))),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("検索用テキスト"),
+    )
+
+
+def search_index(model: str):
+    return GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name=f"{model}_search_trgm")
+
+
 def active_on_q(day: datetime.date, start: str, end: str) -> Q:
     """Started no later than ``day`` (or undated) and not ended before it."""
     started = Q(**{f"{start}_date__isnull": True}) | Q(**{f"{start}_date__lte": day})
@@ -77,6 +109,16 @@ class RecordQuerySet(models.QuerySet):
     def published(self):
         """Records the public may see."""
         return self.filter(status=Status.PUBLISHED)
+
+    def for_public_list(self):
+        return self.published()
+
+
+def public(obj):
+    """The record if the public may see it, else None (a draft stays hidden when linked)."""
+    if obj is None or getattr(obj, "status", Status.PUBLISHED) != Status.PUBLISHED:
+        return None
+    return obj
 
 
 class SlugKeyManager(models.Manager):
@@ -206,6 +248,7 @@ class Organization(Named):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
@@ -216,6 +259,10 @@ class Organization(Named):
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organization_not_own_parent"),
         ]
+        indexes = [search_index("organization")]
+
+    def get_absolute_url(self):
+        return reverse("alliance:organization-detail", args=[self.slug])
 
 
 
@@ -232,6 +279,7 @@ class Post(Named):
         related_name="posts",
     )
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
+    search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
@@ -239,6 +287,10 @@ class Post(Named):
         verbose_name = _("役職")
         verbose_name_plural = _("役職")
         ordering = ["country", "name_ja"]
+        indexes = [search_index("post")]
+
+    def get_absolute_url(self):
+        return reverse("alliance:post-detail", args=[self.slug])
 
 
 
@@ -249,6 +301,7 @@ class Person(Record):
     name_en = models.CharField(_("氏名（英語）"), max_length=200, blank=True, help_text=_("例: Antony Blinken"))
     other_names = models.TextField(_("別表記"), blank=True, help_text=OTHER_NAMES_HELP)
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
+    search_text = search_text("name_ja", "name_en", "other_names")
 
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
@@ -256,9 +309,13 @@ class Person(Record):
         verbose_name = _("人物")
         verbose_name_plural = _("人物")
         ordering = ["country", "name_ja"]
+        indexes = [search_index("person")]
 
     def __str__(self):
         return self.name_ja
+
+    def get_absolute_url(self):
+        return reverse("alliance:person-detail", args=[self.slug])
 
     @property
     def name(self):
@@ -315,6 +372,20 @@ class Tenure(Record):
 
 
 class AgreementQuerySet(RecordQuerySet):
+    def for_public_list(self):
+        """Published agreements with their published parties and relations, for lists and CSV."""
+        return self.published().prefetch_related(
+            Prefetch("parties", queryset=Organization.objects.published()),
+            Prefetch(
+                "relations_out",
+                queryset=AgreementRelation.objects.filter(object__status=Status.PUBLISHED).select_related("object"),
+            ),
+            Prefetch(
+                "relations_in",
+                queryset=AgreementRelation.objects.filter(subject__status=Status.PUBLISHED).select_related("subject"),
+            ),
+        )
+
     def in_force_on(self, day: datetime.date):
         """Agreements whose dates allow them to be in force on ``day``.
 
@@ -363,6 +434,7 @@ class Agreement(Named):
     in_force_precision = PrecisionField(_("発効日の精度"))
     ended_date = date_field(_("失効・終了日"))
     ended_precision = PrecisionField(_("失効・終了日の精度"))
+    search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "official_name_ja", "official_name_en", "summary_ja", "summary_en")
 
     objects = SlugKeyManager.from_queryset(AgreementQuerySet)()
 
@@ -379,7 +451,14 @@ class Agreement(Named):
             not_before_constraint("agreement", "ended", "signed"),
             not_before_constraint("agreement", "ended", "in_force"),
         ]
-        indexes = [models.Index(fields=["in_force_date", "ended_date"], name="agreement_in_force")]
+        indexes = [
+            models.Index(fields=["in_force_date", "ended_date"], name="agreement_in_force"),
+            models.Index(fields=["signed_date", "id"], name="agreement_signed"),
+            search_index("agreement"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("alliance:agreement-detail", args=[self.slug])
 
 
     def clean(self):
@@ -443,6 +522,9 @@ class AgreementRelation(models.Model):
 
 
 class BodyQuerySet(RecordQuerySet):
+    def for_public_list(self):
+        return self.published().select_related("parent", "legal_basis")
+
     def active_on(self, day: datetime.date):
         """Bodies that may be active on ``day``: set up no later than it and not yet ended.
 
@@ -518,6 +600,10 @@ class Body(Named):
         related_name="successors",
         help_text=_("改組・改称前の枠組み。後継は自動的に逆向きに表示されます。"),
     )
+    position = models.PositiveSmallIntegerField(
+        _("表示順"), default=0, help_text=_("構成図で同じ上位の下に並べる順（小さいほど先）。")
+    )
+    search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "purpose_ja", "purpose_en")
 
     objects = SlugKeyManager.from_queryset(BodyQuerySet)()
 
@@ -532,6 +618,10 @@ class Body(Named):
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="body_not_own_parent"),
             models.CheckConstraint(condition=~Q(predecessor=models.F("pk")), name="body_not_own_predecessor"),
         ]
+        indexes = [search_index("body")]
+
+    def get_absolute_url(self):
+        return reverse("alliance:body-detail", args=[self.slug])
 
 
     def clean(self):
@@ -552,6 +642,17 @@ class Body(Named):
 
 
 class MembershipQuerySet(RecordQuerySet):
+    def published(self):
+        """Published seats on published bodies, held by a published post, organization or person."""
+        return self.filter(status=Status.PUBLISHED, body__status=Status.PUBLISHED).filter(
+            Q(post__status=Status.PUBLISHED)
+            | Q(organization__status=Status.PUBLISHED)
+            | Q(person__status=Status.PUBLISHED)
+        )
+
+    def for_public_list(self):
+        return self.published().select_related("body", "post", "organization", "person")
+
     def active_on(self, day: datetime.date):
         """Seats held on ``day``: undated starts count as "from the beginning"."""
         return self.filter(active_on_q(day, "start", "end"))
@@ -626,6 +727,9 @@ class Membership(Record):
     def __str__(self):
         return f"{self.body.name_ja} / {self.get_side_display()} / {self.member_label()}"
 
+    def get_absolute_url(self):
+        return reverse("alliance:membership-detail", args=[self.slug])
+
     @property
     def member(self):
         return self.post or self.organization or self.person
@@ -648,6 +752,25 @@ class Membership(Record):
 
 
 class MeetingQuerySet(RecordQuerySet):
+    def for_public_list(self):
+        """Published meetings with their attendees and published documents, for lists and CSV."""
+        return (
+            self.published()
+            .select_related("body")
+            .prefetch_related(
+                Prefetch(
+                    "participations",
+                    queryset=Participation.objects.select_related("person", "post", "organization"),
+                ),
+                Prefetch(
+                    "meeting_documents",
+                    queryset=MeetingDocument.objects.filter(agreement__status=Status.PUBLISHED).select_related(
+                        "agreement"
+                    ),
+                ),
+            )
+        )
+
     def held_between(self, start: datetime.date | None, end: datetime.date | None):
         """Meetings whose (partial) date lies wholly or partly in [start, end]."""
         return self.filter(overlaps_q("start", start, end))
@@ -690,6 +813,9 @@ class Meeting(Named):
     documents = models.ManyToManyField(
         Agreement, through="MeetingDocument", verbose_name=_("文書"), blank=True, related_name="meetings"
     )
+    search_text = search_text(
+        "name_ja", "name_en", "abbreviation", "other_names", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en"
+    )
 
     objects = SlugKeyManager.from_queryset(MeetingQuerySet)()
 
@@ -705,7 +831,13 @@ class Meeting(Named):
                 condition=Q(session_number__isnull=True) | Q(session_number__gte=1), name="meeting_session_positive"
             ),
         ]
-        indexes = [models.Index(fields=["start_date"], name="meeting_start")]
+        indexes = [
+            models.Index(fields=["start_date", "id"], name="meeting_start"),
+            search_index("meeting"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("alliance:meeting-detail", args=[self.slug])
 
 
     @property
@@ -791,6 +923,16 @@ class Participation(models.Model):
         elif self.name_text:
             parts.append(self.name_text)
         return " ".join(str(p) for p in parts) or "—"
+
+    def public_label(self):
+        """The attendee as the public may see it: drafts among post or person left out."""
+        parts = [p.name for p in (public(self.post), public(self.organization)) if p is not None]
+        person = public(self.person)
+        if person is not None:
+            parts.append(person.name)
+        elif self.name_text and self.person_id is None:
+            parts.append(self.name_text)
+        return " ".join(str(p) for p in parts)
 
     def natural_key(self):
         return (self.meeting.slug, self.position)

@@ -1,12 +1,289 @@
-from django.shortcuts import render
+"""The public, read-only site: home, search, lists with CSV, detail pages and the charts."""
 
-from .models import Agreement, Body, Meeting, Membership, Person
+from django.db.models import Prefetch, Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_safe
+from django.views.generic import DetailView, View
+
+from .listing import PAGE_SIZE, csv_filename, csv_rows
+from .lists import LISTINGS
+from .models import (
+    Agreement,
+    AgreementRelation,
+    Body,
+    Citation,
+    Level,
+    Meeting,
+    MeetingDocument,
+    Membership,
+    Organization,
+    Participation,
+    Person,
+    Post,
+    Side,
+    Source,
+    Status,
+    Tenure,
+)
+from .search import normalize_query, search_q
+
+PUBLISHED = Status.PUBLISHED
 
 
+@require_safe
 def home(request):
-    """What the registry is and how much it holds; the public pages build on it."""
     counts = [
-        (model._meta.verbose_name_plural, model.objects.published().count())
-        for model in (Agreement, Body, Membership, Person, Meeting)
+        (LISTINGS[name], LISTINGS[name].model._meta.verbose_name_plural, LISTINGS[name].model.objects.published().count())
+        for name in ("agreement", "body", "membership", "person", "meeting")
     ]
-    return render(request, "alliance/home.html", {"counts": counts})
+    sources = Source.objects.order_by("year", "slug")
+    return render(request, "alliance/home.html", {"counts": counts, "sources": sources})
+
+
+@require_safe
+def search(request):
+    """One query over every list; each section links to its full list."""
+    query = (request.GET.get("q") or "")[:200]
+    terms = normalize_query(query)
+    sections = []
+    if terms:
+        for listing in LISTINGS.values():
+            qs = listing.base_queryset().filter(search_q(terms, listing.search_fields))
+            rows = list(qs.order_by(*listing.sorts[listing.default_sort].order())[:10])
+            sections.append((listing, listing.model._meta.verbose_name_plural, rows, len(rows) == 10))
+    return render(request, "alliance/search.html", {"query": query, "terms": terms, "sections": sections})
+
+
+@method_decorator(require_safe, name="dispatch")
+class PublicListView(View):
+    """A list page: filters, facets, search, sort, keyset pages, and a link to its CSV."""
+
+    listing_name = ""
+
+    def get(self, request):
+        listing = LISTINGS[self.listing_name]
+        state = listing.read(request.GET)
+        rows, next_cursor, prev_cursor = state.page()
+        context = {
+            "listing": listing,
+            "state": state,
+            "rows": rows,
+            "count": state.count(),
+            "facets": state.facets(),
+            "next_query": state.query_string(after=next_cursor, before=None) if next_cursor else None,
+            "prev_query": state.query_string(before=prev_cursor, after=None) if prev_cursor else None,
+            "first_query": state.query_string(after=None, before=None) if state.cursor else None,
+            "csv_query": state.query_string(),
+            "csv_url": f"alliance:{listing.name}-csv",
+            "page_size": PAGE_SIZE,
+            "verbose_name_plural": listing.model._meta.verbose_name_plural,
+        }
+        return render(request, f"alliance/{listing.name}_list.html", context)
+
+
+@method_decorator(require_safe, name="dispatch")
+class PublicCsvView(View):
+    """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
+
+    listing_name = ""
+
+    def get(self, request):
+        listing = LISTINGS[self.listing_name]
+        state = listing.read(request.GET)
+        base = request.build_absolute_uri("/").rstrip("/")
+        columns = [*listing.columns, type(listing.columns[0])("url", lambda row: base + row.get_absolute_url())]
+        rows = state.queryset().iterator(chunk_size=2000)
+        response = StreamingHttpResponse(
+            (chunk.encode("utf-8") for chunk in csv_rows(columns, rows)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{csv_filename(listing.model._meta.model_name + "s" if listing.name != "person" else "people")}"'
+        return response
+
+
+def published_citations():
+    return Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__year", "pk"))
+
+
+@method_decorator(require_safe, name="dispatch")
+class PublicDetailView(DetailView):
+    slug_field = "slug"
+    slug_url_kwarg = "slug"
+
+    def get_queryset(self):
+        return self.model.objects.published().prefetch_related(published_citations())
+
+
+class AgreementDetail(PublicDetailView):
+    model = Agreement
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(
+            Prefetch("parties", queryset=Organization.objects.published()),
+            Prefetch(
+                "relations_out",
+                queryset=AgreementRelation.objects.filter(object__status=PUBLISHED)
+                .select_related("object")
+                .prefetch_related(published_citations()),
+            ),
+            Prefetch(
+                "relations_in",
+                queryset=AgreementRelation.objects.filter(subject__status=PUBLISHED)
+                .select_related("subject")
+                .prefetch_related(published_citations()),
+            ),
+            Prefetch("bodies_established", queryset=Body.objects.published()),
+            Prefetch(
+                "meeting_documents",
+                queryset=MeetingDocument.objects.filter(meeting__status=PUBLISHED).select_related("meeting"),
+            ),
+        )
+
+
+class BodyDetail(PublicDetailView):
+    model = Body
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent", "legal_basis", "established_at", "predecessor").prefetch_related(
+            Prefetch("children", queryset=Body.objects.published()),
+            Prefetch("successors", queryset=Body.objects.published()),
+            Prefetch("memberships", queryset=Membership.objects.for_public_list().order_by("side", "position", "pk")),
+            Prefetch("meetings", queryset=Meeting.objects.published().order_by("-start_date", "pk")),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        seats = list(self.object.memberships.all())
+        context["sides"] = [(label, [s for s in seats if s.side == value]) for value, label in Side.choices]
+        return context
+
+
+class MembershipDetail(PublicDetailView):
+    model = Membership
+
+    def get_queryset(self):
+        return Membership.objects.for_public_list().prefetch_related(published_citations())
+
+
+class PersonDetail(PublicDetailView):
+    model = Person
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(
+            Prefetch("tenures", queryset=Tenure.objects.published().filter(post__status=PUBLISHED).select_related("post")),
+            Prefetch("memberships", queryset=Membership.objects.for_public_list()),
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.filter(meeting__status=PUBLISHED)
+                .select_related("meeting", "post")
+                .order_by("-meeting__start_date"),
+            ),
+        )
+
+
+class MeetingDetail(PublicDetailView):
+    model = Meeting
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("body").prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.select_related("person", "post", "organization").prefetch_related(
+                    published_citations()
+                ),
+            ),
+            Prefetch(
+                "meeting_documents",
+                queryset=MeetingDocument.objects.filter(agreement__status=PUBLISHED)
+                .select_related("agreement")
+                .prefetch_related(published_citations()),
+            ),
+            Prefetch("bodies_established", queryset=Body.objects.published()),
+        )
+
+
+class OrganizationDetail(PublicDetailView):
+    model = Organization
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent").prefetch_related(
+            Prefetch("children", queryset=Organization.objects.published()),
+            Prefetch("posts", queryset=Post.objects.published()),
+            Prefetch("memberships", queryset=Membership.objects.for_public_list()),
+            Prefetch("agreements", queryset=Agreement.objects.published()),
+        )
+
+
+class PostDetail(PublicDetailView):
+    model = Post
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("organization").prefetch_related(
+            Prefetch("tenures", queryset=Tenure.objects.published().filter(person__status=PUBLISHED).select_related("person")),
+            Prefetch("memberships", queryset=Membership.objects.for_public_list()),
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.filter(meeting__status=PUBLISHED)
+                .select_related("meeting", "person")
+                .order_by("-meeting__start_date"),
+            ),
+        )
+
+
+LEVEL_ORDER = [value for value, _label in Level.choices]
+
+
+def chart_part(body, seats):
+    """One box of a structure chart: its levels, and each side's members listed once.
+
+    The white papers draw the ACG with its three levels beside one list of members per
+    side; a member seated at only some of the levels is marked with those levels.
+    """
+    level_labels = dict(Level.choices)
+    levels = sorted({s.level for s in seats if s.level}, key=LEVEL_ORDER.index)
+    groups = {}
+    for seat in seats:
+        key = (seat.side, seat.post_id, seat.organization_id, seat.person_id, seat.role, seat.as_needed)
+        groups.setdefault(key, {"seat": seat, "levels": []})["levels"].append(seat.level)
+    for group in groups.values():
+        own = [lv for lv in group["levels"] if lv]
+        group["only"] = [level_labels[lv] for lv in sorted(set(own), key=LEVEL_ORDER.index)] if set(own) != set(levels) else []
+    by_side = {value: [g for g in groups.values() if g["seat"].side == value] for value, _ in Side.choices}
+    return {
+        "body": body,
+        "levels": [level_labels[lv] for lv in levels],
+        "jp": by_side["jp"],
+        "us": by_side["us"],
+        "other": by_side["other"],
+        "has_seats": bool(seats),
+    }
+
+
+@require_safe
+def structure(request, slug="acm"):
+    """A body drawn as the white papers draw the ACM: its parts, their levels, each side's seats."""
+    body = get_object_or_404(Body.objects.published(), slug=slug)
+    children = list(Body.objects.published().filter(parent=body).order_by("position", "name_ja"))
+    if not children:
+        raise Http404("this body has no parts to draw")
+    seats = Membership.objects.for_public_list().filter(Q(body=body) | Q(body__parent=body)).order_by("position", "pk")
+    by_body = {}
+    for seat in seats:
+        by_body.setdefault(seat.body_id, []).append(seat)
+    root = chart_part(body, by_body.get(body.pk, []))
+    parts = [chart_part(child, by_body.get(child.pk, [])) for child in children]
+    return render(request, "alliance/structure.html", {"body": body, "root": root, "parts": parts})
+
+
+@require_safe
+def chronology(request):
+    """Agreements (by signature, or approval) and meetings, year by year."""
+    years = {}
+    for agreement in Agreement.objects.published().filter(Q(signed_date__isnull=False) | Q(approved_date__isnull=False)):
+        when = agreement.signed or agreement.approved
+        years.setdefault(when.date.year, []).append((when, "agreement", agreement))
+    for meeting in Meeting.objects.published().filter(start_date__isnull=False).select_related("body"):
+        years.setdefault(meeting.start.date.year, []).append((meeting.start, "meeting", meeting))
+    timeline = [(year, sorted(events, key=lambda e: (e[0], e[1]))) for year, events in sorted(years.items())]
+    return render(request, "alliance/chronology.html", {"timeline": timeline})

@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,6 +8,6 @@ admin.site.index_title = "編集メニュー"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("alliance.urls")),
 ]
+# Japanese at /…, English at /en/…: each language has its own shareable URL.
+urlpatterns += i18n_patterns(path("", include("alliance.urls")), prefix_default_language=False)

@@ -28,3 +28,14 @@ def seeded(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def japanese_by_default():
+    """Each test starts in Japanese: a request in English leaves English active in the
+    test's thread, which would otherwise change what reverse() returns."""
+    from django.utils import translation
+
+    translation.activate("ja")
+    yield
+    translation.activate("ja")

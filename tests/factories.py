@@ -28,9 +28,10 @@ def _dates(kwargs):
     """Turn partial-date keyword arguments given as text ("2009-11") into field values."""
     out = {}
     for key, value in kwargs.items():
-        if isinstance(value, str | PartialDate) and key in {
-            "signed", "approved", "in_force", "ended", "established", "start", "end",
-        }:
+        if key in {"signed", "approved", "in_force", "ended", "established", "start", "end"}:
+            if value is None:
+                out[f"{key}_date"], out[f"{key}_precision"] = None, ""
+                continue
             value = PartialDate.parse(value) if isinstance(value, str) else value
             out[f"{key}_date"], out[f"{key}_precision"] = value.date, value.precision
         else:

@@ -1,0 +1,494 @@
+"""What a public list needs, declared once per entity and shared by its page and its CSV.
+
+A :class:`Listing` names the filters, search fields, sorts and CSV columns of one list.
+``Listing.read(request.GET)`` turns a query string into a :class:`ListState` — values
+that parsed, plus a notice for each that did not (a bad value is ignored, never a
+500) — and ``state.queryset()`` is the one filtered, searched, sorted queryset both
+the page and the CSV use, so they cannot disagree.
+
+Pages are cut by keyset (``after``/``before`` cursors on the sort column and the id),
+so a page deep into a large table costs what the first page costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .partial_dates import PartialDate, overlaps_q
+from .search import normalize_query, search_q
+
+PAGE_SIZE = 50
+FACET_LIMIT = 40
+
+
+class BadValue(ValueError):
+    """A query-string value that cannot be used; its message is shown to the reader."""
+
+
+# --- filters ---------------------------------------------------------------------
+
+
+class Filter:
+    """One query-string parameter that narrows a list."""
+
+    facet = False
+
+    def __init__(self, param: str, label):
+        self.param = param
+        self.label = label
+
+    def parse(self, raw: str):
+        raise NotImplementedError
+
+    def apply(self, qs, value):
+        raise NotImplementedError
+
+    def describe(self, value) -> str:
+        return f"{self.label}: {value}"
+
+
+class ChoiceFilter(Filter):
+    """A field with fixed choices; shows counts for each choice."""
+
+    facet = True
+
+    def __init__(self, param, label, field_name, choices):
+        super().__init__(param, label)
+        self.field = field_name
+        self.choices = list(choices)
+
+    def parse(self, raw):
+        labels = dict(self.choices)
+        if raw not in labels:
+            raise BadValue(_("「%(value)s」は%(label)sの選択肢にありません。") % {"value": raw, "label": self.label})
+        return raw
+
+    def apply(self, qs, value):
+        return qs.filter(**{self.field: value})
+
+    def describe(self, value):
+        return f"{self.label}: {dict(self.choices)[value]}"
+
+    def facet_options(self, qs, current):
+        counts = dict(qs.order_by().values_list(self.field).annotate(n=Count("pk")))
+        return [(value, label, counts.get(value, 0), value == current) for value, label in self.choices]
+
+
+class BooleanFilter(ChoiceFilter):
+    def __init__(self, param, label, field_name):
+        super().__init__(param, label, field_name, [("yes", gettext_lazy("はい")), ("no", gettext_lazy("いいえ"))])
+
+    def apply(self, qs, value):
+        return qs.filter(**{self.field: value == "yes"})
+
+    def facet_options(self, qs, current):
+        counts = dict(qs.order_by().values_list(self.field).annotate(n=Count("pk")))
+        return [
+            (value, label, counts.get(value == "yes", 0), value == current) for value, label in self.choices
+        ]
+
+
+class RelatedFilter(Filter):
+    """A foreign key, chosen by the related record's slug; facets list the most used."""
+
+    facet = True
+
+    def __init__(self, param, label, field_name, model):
+        super().__init__(param, label)
+        self.field = field_name
+        self.model = model
+
+    def parse(self, raw):
+        obj = self.model.objects.published().filter(slug=raw[:120]).first()
+        if obj is None:
+            raise BadValue(_("「%(value)s」という%(label)sは見つかりません。") % {"value": raw, "label": self.label})
+        return obj
+
+    def apply(self, qs, value):
+        return qs.filter(**{self.field: value})
+
+    def describe(self, value):
+        return f"{self.label}: {value.name}"
+
+    def facet_options(self, qs, current):
+        rows = (
+            qs.order_by()
+            .filter(**{f"{self.field}__status": "published"})
+            .values_list(f"{self.field}__slug", f"{self.field}__name_ja", f"{self.field}__name_en")
+            .annotate(n=Count("pk"))
+            .order_by("-n", f"{self.field}__name_ja")[:FACET_LIMIT]
+        )
+        from django.utils.translation import get_language
+
+        english = (get_language() or "ja").startswith("en")
+        return [
+            (slug, (name_en if english and name_en else name_ja), n, current is not None and slug == current.slug)
+            for slug, name_ja, name_en, n in rows
+        ]
+
+
+def parse_day(raw: str) -> datetime.date:
+    try:
+        value = PartialDate.parse(raw)
+    except ValidationError as exc:
+        raise BadValue(" ".join(exc.messages)) from exc
+    if value.precision != "day":
+        raise BadValue(_("「%(value)s」: 年月日まで指定してください（例: 2020-04-01）。") % {"value": raw})
+    return value.date
+
+
+class OnDateFilter(Filter):
+    """"In force on" / "active on" a day, through a QuerySet method."""
+
+    def __init__(self, param, label, method):
+        super().__init__(param, label)
+        self.method = method
+
+    def parse(self, raw):
+        return parse_day(raw)
+
+    def apply(self, qs, value):
+        return getattr(qs, self.method)(value)
+
+    def describe(self, value):
+        return f"{self.label}: {value.isoformat()}"
+
+
+class PeriodFilter(Filter):
+    """A partial date lying, wholly or partly, in a range given as ``from`` and ``to``.
+
+    Each end may be a year, a month or a day (``2009``, ``2009-11``, ``平成21年``).
+    """
+
+    def __init__(self, label, date_name, start_param="from", end_param="to"):
+        super().__init__(start_param, label)
+        self.date_name = date_name
+        self.end_param = end_param
+
+    def parse(self, raw):
+        try:
+            return PartialDate.parse(raw)
+        except ValidationError as exc:
+            raise BadValue(" ".join(exc.messages)) from exc
+
+
+# --- sorting and cursors ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sort:
+    label: str
+    column: str  # one column; the id breaks ties
+    descending: bool = False
+
+    def order(self, reverse=False):
+        descending = self.descending != reverse
+        # Undated rows go last in either direction; reading backwards puts them first.
+        col = F(self.column)
+        nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+        if descending:
+            return [col.desc(**nulls), F("id").desc()]
+        return [col.asc(**nulls), F("id").asc()]
+
+    def after(self, value, pk, reverse=False) -> Q:
+        """Rows that come after (value, pk) in this order (or before it, when reverse)."""
+        c = self.column
+        descending = self.descending != reverse
+        beyond = "lt" if descending else "gt"
+        if not reverse:
+            if value is None:
+                return Q(**{f"{c}__isnull": True, f"id__{beyond}": pk})
+            return (
+                Q(**{f"{c}__{beyond}": value})
+                | Q(**{c: value, f"id__{beyond}": pk})
+                | Q(**{f"{c}__isnull": True})
+            )
+        if value is None:
+            return Q(**{f"{c}__isnull": False}) | Q(**{f"{c}__isnull": True, f"id__{beyond}": pk})
+        return Q(**{f"{c}__{beyond}": value}) | Q(**{c: value, f"id__{beyond}": pk})
+
+
+def encode_cursor(value, pk) -> str:
+    if isinstance(value, datetime.date):
+        value = {"d": value.isoformat()}
+    raw = json.dumps([value, pk], ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str):
+    try:
+        raw = base64.urlsafe_b64decode(token[:400] + "=" * (-len(token[:400]) % 4))
+        value, pk = json.loads(raw)
+        if isinstance(value, dict):
+            value = datetime.date.fromisoformat(value["d"])
+        if not isinstance(pk, int) or not 0 < pk < 2**63 or not (value is None or isinstance(value, str | datetime.date)):
+            raise ValueError
+        if isinstance(value, str) and len(value) > 500:
+            raise ValueError
+        return value, pk
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadValue(_("ページの指定が読めないため、最初のページを表示しています。")) from exc
+
+
+# --- the listing and its state ---------------------------------------------------
+
+
+@dataclass
+class Column:
+    """One CSV column: a stable snake_case header and how to read it off a row."""
+
+    header: str
+    value: object  # callable(row) -> str | None
+
+
+class Listing:
+    """One entity's public list: its filters, search fields, sorts and CSV columns."""
+
+    name = ""  # the URL name stem: "agreement" gives alliance:agreement-list
+    model = None
+    search_fields = ("search_text",)
+    filters: list = []
+    sorts: dict = {}
+    default_sort = ""
+    columns: list = []
+
+    def base_queryset(self):
+        return self.model.objects.for_public_list()
+
+    def read(self, params) -> ListState:
+        return ListState(self, params)
+
+
+@dataclass
+class ListState:
+    listing: Listing
+    params: object
+    values: dict = field(default_factory=dict)
+    notices: list = field(default_factory=list)
+
+    def __post_init__(self):
+        params = self.params
+        self.query = (params.get("q") or "")[:200]
+        self.terms = normalize_query(self.query)
+        for flt in self.listing.filters:
+            for param in [flt.param, getattr(flt, "end_param", None)]:
+                raw = (params.get(param) or "").strip() if param else ""
+                if not raw:
+                    continue
+                try:
+                    self.values[param] = flt.parse(raw)
+                except BadValue as exc:
+                    self.notices.append(str(exc))
+        sort = params.get("sort") or self.listing.default_sort
+        if sort not in self.listing.sorts:
+            if params.get("sort"):
+                self.notices.append(_("並べ替え「%(value)s」は使えないため、既定の順にしています。") % {"value": sort[:40]})
+            sort = self.listing.default_sort
+        self.sort_key = sort
+        self.sort = self.listing.sorts[sort]
+        self.cursor = None
+        for direction in ("after", "before"):
+            token = params.get(direction)
+            if token:
+                try:
+                    value, pk = decode_cursor(token)
+                    if value is not None and not isinstance(value, self._cursor_type()):
+                        raise BadValue(_("ページの指定が読めないため、最初のページを表示しています。"))
+                    self.cursor = (direction, value, pk)
+                except BadValue as exc:
+                    self.notices.append(str(exc))
+                break
+
+    def _cursor_type(self):
+        """The Python type a cursor must carry for the chosen sort column."""
+        model = self.listing.model
+        *path, last = self.sort.column.split("__")
+        for part in path:
+            model = model._meta.get_field(part).related_model
+        field = model._meta.get_field(last)
+        return datetime.date if field.get_internal_type() == "DateField" else str
+
+    # The querysets ----------------------------------------------------------------
+
+    def filtered(self, skip=None):
+        """Search and every filter applied, except ``skip`` (for that filter's facet counts)."""
+        qs = self.listing.base_queryset()
+        if self.terms:
+            qs = qs.filter(search_q(self.terms, self.listing.search_fields))
+        for flt in self.listing.filters:
+            if flt is skip:
+                continue
+            if isinstance(flt, PeriodFilter):
+                start, end = self.values.get(flt.param), self.values.get(flt.end_param)
+                if start or end:
+                    qs = qs.filter(
+                        overlaps_q(flt.date_name, start.start if start else None, end.end if end else None)
+                    )
+            elif flt.param in self.values:
+                qs = flt.apply(qs, self.values[flt.param])
+        return qs
+
+    def queryset(self):
+        """All matching rows in the chosen order: what the CSV streams."""
+        return self.filtered().order_by(*self.sort.order())
+
+    def page(self):
+        """One page by keyset: (rows, next cursor, previous cursor)."""
+        qs = self.filtered()
+        reverse = False
+        if self.cursor:
+            direction, value, pk = self.cursor
+            reverse = direction == "before"
+            qs = qs.filter(self.sort.after(value, pk, reverse=reverse))
+        rows = list(qs.order_by(*self.sort.order(reverse=reverse))[: PAGE_SIZE + 1])
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        if reverse:
+            rows.reverse()
+        has_next = more if not reverse else True
+        has_prev = (self.cursor is not None) if not reverse else more
+        next_cursor = encode_cursor(self._key(rows[-1]), rows[-1].pk) if rows and has_next else None
+        prev_cursor = encode_cursor(self._key(rows[0]), rows[0].pk) if rows and has_prev else None
+        return rows, next_cursor, prev_cursor
+
+    def _key(self, row):
+        value = row
+        for part in self.sort.column.split("__"):
+            value = getattr(value, part, None)
+        return value
+
+    def count(self) -> int:
+        return self.filtered().count()
+
+    # What the page shows about itself ---------------------------------------------
+
+    def facets(self):
+        """For each facet filter: its options as (label, count, selected, query string)."""
+        out = []
+        for flt in self.listing.filters:
+            if not flt.facet:
+                continue
+            options = []
+            for value, label, count, selected in flt.facet_options(self.filtered(skip=flt), self.values.get(flt.param)):
+                link = self.query_string(**{flt.param: None if selected else value, "after": None, "before": None})
+                options.append((label, count, selected, link))
+            out.append((flt, options))
+        return out
+
+    def sort_links(self):
+        return [
+            (label_key, sort.label, label_key == self.sort_key, self.query_string(sort=label_key, after=None, before=None))
+            for label_key, sort in self.listing.sorts.items()
+        ]
+
+    def date_inputs(self):
+        """The filters typed as dates, for the list's small filter form."""
+        inputs = []
+        for flt in self.listing.filters:
+            if isinstance(flt, PeriodFilter):
+                inputs.append((flt.param, f"{flt.label}（{_('から')}）", self.params.get(flt.param, "")))
+                inputs.append((flt.end_param, f"{flt.label}（{_('まで')}）", self.params.get(flt.end_param, "")))
+            elif isinstance(flt, OnDateFilter):
+                inputs.append((flt.param, flt.label, self.params.get(flt.param, "")))
+        return inputs
+
+    def hidden_inputs(self, exclude=()):
+        """The current parameters a form must carry along, as (name, value)."""
+        names = ["q", "sort", *self.param_names()]
+        return [(n, self.params.get(n)) for n in names if self.params.get(n) and n not in exclude]
+
+    def date_form_hidden(self):
+        return self.hidden_inputs(exclude={name for name, _label, _value in self.date_inputs()})
+
+    def sentence(self) -> str:
+        """A plain sentence saying which filters are active."""
+        parts = []
+        if self.query.strip():
+            parts.append(_("「%(q)s」を含む") % {"q": self.query.strip()})
+        for flt in self.listing.filters:
+            if isinstance(flt, PeriodFilter):
+                start, end = self.values.get(flt.param), self.values.get(flt.end_param)
+                if start and end:
+                    parts.append(_("%(label)sが%(start)s〜%(end)s") % {"label": flt.label, "start": start.iso(), "end": end.iso()})
+                elif start:
+                    parts.append(_("%(label)sが%(start)s以降") % {"label": flt.label, "start": start.iso()})
+                elif end:
+                    parts.append(_("%(label)sが%(end)s以前") % {"label": flt.label, "end": end.iso()})
+            elif flt.param in self.values:
+                parts.append(flt.describe(self.values[flt.param]))
+        if not parts:
+            return _("すべて表示しています（絞り込みなし）。")
+        return _("絞り込み: %(parts)s。") % {"parts": "、".join(str(p) for p in parts)}
+
+    def query_string(self, **changes) -> str:
+        """The current query string with some parameters changed (None removes one)."""
+        keep = {}
+        for key in ["q", "sort", *self.param_names()]:
+            value = self.params.get(key)
+            if value:
+                keep[key] = value
+        for key, value in changes.items():
+            if value is None or value == "":
+                keep.pop(key, None)
+            else:
+                keep[key] = value
+        return urlencode(keep)
+
+    def param_names(self):
+        names = []
+        for flt in self.listing.filters:
+            names.append(flt.param)
+            if getattr(flt, "end_param", None):
+                names.append(flt.end_param)
+        return names
+
+    @property
+    def active(self) -> bool:
+        return bool(self.terms or self.values)
+
+
+# --- CSV -------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell's text, with a leading ' where a spreadsheet would run it as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, PartialDate):
+        return value.iso()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_rows(columns, rows):
+    """The CSV as text chunks: BOM, header, one line per row, CRLF line ends."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow([c.header for c in columns])
+    for row in rows:
+        yield writer.writerow([csv_cell(c.value(row)) for c in columns])
+
+
+def csv_filename(stem: str) -> str:
+    return f"alliance-registry_{stem}_{timezone.localdate().isoformat()}.csv"

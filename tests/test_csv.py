@@ -1,0 +1,99 @@
+"""CSV exactly as the list shows it, in a form a Japanese Excel opens cleanly."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from alliance.models import Meeting
+
+from .factories import make_agreement, make_meeting, make_participation, make_person, make_post
+
+pytestmark = pytest.mark.django_db
+
+
+def download(client, name, **params):
+    response = client.get(reverse(f"alliance:{name}-csv"), params)
+    assert response.status_code == 200
+    assert response.streaming, "the CSV is streamed, not built in memory"
+    return response, b"".join(response.streaming_content)
+
+
+def parse(raw: bytes):
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def test_bytes_start_with_a_bom_and_lines_end_in_crlf(client):
+    make_agreement(name_ja="日米地位協定", signed="1960-01-19")
+    response, raw = download(client, "agreement")
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert raw.count(b"\r\n") == 2 and b"\n" not in raw.replace(b"\r\n", b"")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="alliance-registry_agreements_') and disposition.endswith('.csv"')
+
+
+def test_headers_are_stable_snake_case(client):
+    make_meeting()
+    _, raw = download(client, "meeting")
+    header = raw.decode("utf-8-sig").split("\r\n")[0].split(",")
+    assert header == [
+        "slug", "name_ja", "name_en", "body", "kind", "session_number", "start", "end", "place_ja",
+        "attendees", "documents", "outcomes_ja", "summary_ja", "url",
+    ]
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+81-3", "-1+2", "@SUM(A1)", "\tcmd", "\rcmd"])
+def test_a_cell_that_a_spreadsheet_would_run_is_prefixed(client, text):
+    make_agreement(name_ja=text, summary_ja="普通の説明")
+    _, raw = download(client, "agreement")
+    row = parse(raw)[0]
+    assert row["name_ja"] == "'" + text
+    assert row["summary_ja"] == "普通の説明"
+
+
+def test_quotes_commas_and_newlines_survive(client):
+    make_agreement(name_ja='協定「A」, "B"', summary_ja="一行目\n二行目")
+    _, raw = download(client, "agreement")
+    row = parse(raw)[0]
+    assert row["name_ja"] == '協定「A」, "B"'
+    assert row["summary_ja"] == "一行目\n二行目"
+
+
+def test_partial_dates_keep_their_precision(client):
+    make_agreement(slug="y", signed="1996", in_force="1996")
+    make_agreement(slug="m", signed="2009-11")
+    make_agreement(slug="d", signed="平成29年4月25日")
+    _, raw = download(client, "agreement", sort="signed")
+    assert [(r["slug"], r["signed"]) for r in parse(raw)] == [("y", "1996"), ("m", "2009-11"), ("d", "2017-04-25")]
+
+
+def test_related_names_are_joined_and_every_row_has_a_permalink(client):
+    meeting = make_meeting(slug="scc-2023-01", name_ja="日米「2+2」", start="2023-01-11")
+    make_participation(meeting=meeting, position=1, side="jp", person=make_person(name_ja="林"), post=make_post(name_ja="外務大臣"), name_text="")
+    make_participation(meeting=meeting, position=2, side="us", person=make_person(name_ja="ブリンケン", country="us"), post=make_post(name_ja="国務長官", country="us"), name_text="")
+    _, raw = download(client, "meeting")
+    row = parse(raw)[0]
+    assert row["attendees"] == "jp: 外務大臣 林; us: 国務長官 ブリンケン"
+    assert row["url"] == "http://testserver/meetings/scc-2023-01/"
+
+
+def test_the_csv_has_exactly_the_rows_of_the_filtered_list(client):
+    for i in range(70):
+        make_meeting(name_ja=f"会議{i}", kind="2plus2" if i % 3 else "summit", start=f"20{10 + i % 10}-0{1 + i % 9}")
+    params = {"kind": "2plus2", "from": "2012", "to": "2017", "sort": "date"}
+    page = client.get(reverse("alliance:meeting-list"), params)
+    _, raw = download(client, "meeting", **params)
+    csv_slugs = [r["slug"] for r in parse(raw)]
+    assert len(csv_slugs) == page.context["count"]
+    assert csv_slugs[: len(page.context["rows"])] == [m.slug for m in page.context["rows"]]
+    assert set(csv_slugs) == set(
+        Meeting.objects.published().filter(kind="2plus2", start_date__year__gte=2012, start_date__year__lte=2017).values_list("slug", flat=True)
+    )
+
+
+def test_the_list_page_links_to_its_csv_with_the_same_query(client):
+    make_meeting()
+    html = client.get(reverse("alliance:meeting-list"), {"kind": "summit", "q": "日米"}).content.decode()
+    assert reverse("alliance:meeting-csv") + "?q=%E6%97%A5%E7%B1%B3&amp;kind=summit" in html

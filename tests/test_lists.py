@@ -1,0 +1,167 @@
+"""List mechanics on generated data: keyset pages, query counts, indexes, hostile input."""
+
+import string
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alliance.models import Agreement, AgreementRelation, Citation, MeetingDocument
+from alliance.search import normalize_query, search_q
+
+from .factories import (
+    make_agreement,
+    make_body,
+    make_citation,
+    make_meeting,
+    make_membership,
+    make_organization,
+    make_participation,
+    make_person,
+    make_post,
+)
+
+pytestmark = pytest.mark.django_db
+LISTS = ["agreement", "body", "membership", "person", "meeting"]
+
+
+def fill(n):
+    """n records of every kind, with the relations the lists and CSVs show."""
+    japan = make_organization(name_ja="日本国")
+    for i in range(n):
+        old = make_agreement(name_ja=f"旧協定{i}", signed="1960")
+        agreement = make_agreement(name_ja=f"協定{i}", signed=f"{1960 + i % 60}-0{1 + i % 9}", in_force=f"{1961 + i % 60}")
+        agreement.parties.add(japan)
+        AgreementRelation.objects.create(subject=agreement, kind="supersedes", object=old)
+        body = make_body(name_ja=f"協議体{i}", parent=make_body(name_ja=f"上位{i}"), legal_basis=agreement)
+        make_membership(body=body, post=make_post(name_ja=f"役職{i}"), level="dg")
+        meeting = make_meeting(name_ja=f"会議{i}", body=body, start=f"{2000 + i % 25}")
+        make_participation(meeting=meeting, person=make_person(name_ja=f"人物{i}"), post=make_post())
+        MeetingDocument.objects.create(meeting=meeting, agreement=agreement, kind="signed")
+        make_citation(meeting=meeting)
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_list_and_its_csv_run_as_many_queries_for_200_rows_as_for_5(client, name, django_assert_num_queries):
+    page, export = reverse(f"alliance:{name}-list"), reverse(f"alliance:{name}-csv")
+    fill(5)
+    counts = {}
+    for url in (page, export):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        counts[url] = len(ctx)
+    fill(195)
+    for url in (page, export):
+        with django_assert_num_queries(counts[url]):
+            response = client.get(url)
+            if response.streaming:
+                assert b"".join(response.streaming_content).count(b"\r\n") > 200 or name == "membership"
+
+
+def test_keyset_pages_walk_every_row_once_in_order_and_back(client):
+    for i in range(130):
+        make_meeting(name_ja=f"会議{i:03}", start=f"{1990 + i % 30}-0{1 + i % 9}" if i % 7 else None)
+    url = reverse("alliance:meeting-list")
+    seen, pages, query = [], [], {}
+    while True:
+        response = client.get(url, query)
+        assert response.status_code == 200
+        pages.append(response)
+        seen += [m.pk for m in response.context["rows"]]
+        if not response.context["next_query"]:
+            break
+        query = response.context["next_query"]
+        url = reverse("alliance:meeting-list") + "?" + query
+        query = {}
+    assert len(pages) == 3 and len(seen) == 130 == len(set(seen))
+    dated = [m for m in seen]
+    from alliance.models import Meeting
+
+    ordered = list(Meeting.objects.order_by("-start_date", "-id").values_list("pk", flat=True))
+    nulls = [pk for pk in ordered if Meeting.objects.get(pk=pk).start_date is None]
+    assert dated == [pk for pk in ordered if pk not in nulls] + sorted(nulls, reverse=True)
+    back = client.get(reverse("alliance:meeting-list") + "?" + pages[-1].context["prev_query"])
+    assert [m.pk for m in back.context["rows"]] == [m.pk for m in pages[1].context["rows"]]
+
+
+def test_three_character_search_uses_the_trigram_index():
+    make_agreement(name_ja="日米安全保障条約")
+    qs = Agreement.objects.filter(search_q(normalize_query("安全保"))).order_by()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = qs.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "agreement_search_trgm" in plan, plan
+    assert list(qs.values_list("name_ja", flat=True)) == ["日米安全保障条約"]
+
+
+def test_short_searches_do_not_ask_the_trigram_index():
+    qs = Agreement.objects.filter(search_q(normalize_query("日米")))
+    sql, params = qs.query.sql_with_params()
+    assert "STRPOS" in sql and "LIKE" not in sql
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "q=abc%00def",
+        "body=%00",
+        "sort=%00",
+        "after=%00",
+        "after=not-a-cursor",
+        "after=WzEsMl0",  # [1,2]: a cursor of the wrong type
+        "after=W251bGwsOTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ",  # an id beyond bigint
+        "before=eyJkIjoiMjAyMC0wMS0wMSJ9",
+        "after=WyJhYmMiLDVd",  # ["abc",5]: text where the sort column is a date
+        "sort=name&after=W3siZCI6IjIwMjAtMDEtMDEifSw1XQ",  # a date where the column is text
+        "page=99999999999999999999",
+        "from=2009-13&to=abc",
+        "from=%E5%B9%B3%E6%88%9031%E5%B9%B45%E6%9C%88",
+        "in_force_on=2020-02-30",
+        "active_on=yesterday",
+        "kind=treaty'%20OR%201=1--",
+        "q=%ff%fe%fd",
+        "q=" + "%E6%97%A5" * 5000,
+        "as_needed=maybe",
+        "side[]=jp",
+    ],
+)
+@pytest.mark.parametrize("name", LISTS)
+def test_hostile_query_strings_never_break_a_page(client, name, query):
+    make_meeting()
+    for url in (reverse(f"alliance:{name}-list"), reverse(f"alliance:{name}-csv")):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code in (200, 400), (url, query, response.status_code)
+        if response.streaming:
+            b"".join(response.streaming_content)
+
+
+query_keys = st.sampled_from(["q", "kind", "sort", "after", "before", "from", "to", "in_force_on", "active_on", "body", "side", "level", "as_needed", "state", "party", "country", "parent", "page"])
+query_values = st.one_of(st.text(max_size=30), st.text(alphabet=string.printable, max_size=30), st.binary(max_size=20).map(lambda b: b.decode("latin-1")))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(LISTS), params=st.dictionaries(query_keys, query_values, max_size=5))
+def test_no_query_string_gets_a_500(client, name, params):
+    for url in (reverse(f"alliance:{name}-list"), reverse(f"alliance:{name}-csv"), reverse("alliance:search")):
+        response = client.get(url, params)
+        assert response.status_code in (200, 400), (url, params)
+        if response.streaming:
+            b"".join(response.streaming_content)
+
+
+def test_citations_on_a_detail_page_do_not_cost_a_query_each(client, django_assert_max_num_queries):
+    meeting = make_meeting()
+    for _ in range(20):
+        make_citation(meeting=meeting)
+        make_participation(meeting=meeting, person=make_person(), post=make_post())
+    with django_assert_max_num_queries(12):
+        assert client.get(meeting.get_absolute_url()).status_code == 200
+    assert Citation.objects.count() == 20
