@@ -397,8 +397,8 @@ class ListState:
         inputs = []
         for flt in self.listing.filters:
             if isinstance(flt, PeriodFilter):
-                inputs.append((flt.param, f"{flt.label}（{_('から')}）", self.params.get(flt.param, "")))
-                inputs.append((flt.end_param, f"{flt.label}（{_('まで')}）", self.params.get(flt.end_param, "")))
+                inputs.append((flt.param, _("%(label)s（から）") % {"label": flt.label}, self.params.get(flt.param, "")))
+                inputs.append((flt.end_param, _("%(label)s（まで）") % {"label": flt.label}, self.params.get(flt.end_param, "")))
             elif isinstance(flt, OnDateFilter):
                 inputs.append((flt.param, flt.label, self.params.get(flt.param, "")))
         return inputs
