@@ -1,10 +1,15 @@
-"""The editorial admin: every model, with partial-date inputs, inlines and citations."""
+"""The editorial admin: every model, with partial-date inputs, inlines, citations,
+import and export, history with revert, and publishing gated by a permission."""
 
 from django import forms
-from django.contrib import admin
-from django.db import models
+from django.contrib import admin, messages
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ImportForm
+from simple_history.admin import SimpleHistoryAdmin
 
+from . import resources
 from .forms import registry_form
 from .models import (
     Agreement,
@@ -19,17 +24,128 @@ from .models import (
     Person,
     Post,
     Source,
+    Status,
     Tenure,
 )
 
 NAME_SEARCH = ("slug", "name_ja", "name_en", "abbreviation", "other_names")
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-class RegistryAdmin(admin.ModelAdmin):
-    """No full COUNT(*) on every changelist page: tables grow large."""
+class RegistryImportForm(ImportForm):
+    """Only CSV (UTF-8) and XLSX, at most 5 MB, and the file must be what it claims."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.format_classes = formats
+        self.fields["import_file"].help_text = _(
+            "CSV（UTF-8、Excelでは「CSV UTF-8（コンマ区切り）」で保存）または XLSX、5MBまで。"
+            "1行目は列名（エクスポートしたファイルと同じ）。"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        index = cleaned.get("format")
+        if upload is None or index in (None, ""):
+            return cleaned
+        fmt = self.format_classes[int(index)]
+        name = (upload.name or "").lower()
+        if upload.size == 0:
+            raise forms.ValidationError({"import_file": _("ファイルが空です。")})
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError({"import_file": _("ファイルが大きすぎます（5MBまで）。分けて取り込んでください。")})
+        head = upload.read(4)
+        upload.seek(0)
+        is_zip = head == b"PK\x03\x04"
+        if fmt.__name__ == "RegistryXLSX":
+            if not name.endswith(".xlsx") or not is_zip:
+                raise forms.ValidationError({"import_file": _("XLSX形式のファイルではありません。形式の選択とファイルを確かめてください。")})
+        else:
+            if is_zip or not name.endswith(".csv"):
+                raise forms.ValidationError({"import_file": _("CSV形式のファイルではありません。形式の選択とファイルを確かめてください。")})
+            data = upload.read()
+            upload.seek(0)
+            try:
+                data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(
+                    {"import_file": _("文字コードがUTF-8ではありません（Shift_JISなど）。Excelでは「CSV UTF-8（コンマ区切り）」で保存し直してください。")}
+                ) from None
+        return cleaned
+
+
+class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Import/export (CSV, XLSX) with a dry-run preview; history of every change, with revert.
+
+    No full COUNT(*) on every changelist page, since tables grow large.
+    """
 
     show_full_result_count = False
     save_on_top = True
+    import_form_class = RegistryImportForm
+    import_formats = resources.FORMATS
+    export_formats = resources.FORMATS
+
+    def get_fieldsets(self, request, obj=None):
+        """The model's fieldsets, then the reason for the change, which the history keeps."""
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            names = [f for f in options["fields"] if f != "change_reason"]
+            fieldsets.append((name, {**options, "fields": names}))
+        return [*fieldsets, (_("変更の記録"), {"fields": ("change_reason",)})]
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("change_reason") if hasattr(form, "cleaned_data") else ""
+        if reason:
+            obj._change_reason = reason
+        super().save_model(request, obj, form, change)
+
+
+class RegistryAdmin(HistoryImportExportAdmin):
+    """For records with a status: editors write drafts; publishing needs the publish permission."""
+
+    actions = ["publish", "unpublish"]
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(f"alliance.publish_{self.opts.model_name}")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly.append("status")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        if not self.has_publish_permission(request):
+            stored = type(obj)._default_manager.filter(pk=obj.pk).values_list("status", flat=True).first()
+            wanted = Status.DRAFT if stored is None else stored
+            if obj.status != wanted:
+                # A revert to a version with another status would publish or hide it.
+                obj.status = wanted
+                self.message_user(
+                    request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING
+                )
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("選択した記録を公開する"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Status.PUBLISHED, _("一括公開"))
+
+    @admin.action(description=_("選択した記録を非公開（下書き）に戻す"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Status.DRAFT, _("一括非公開"))
+
+    def _set_status(self, request, queryset, status, reason):
+        changed = 0
+        with transaction.atomic():
+            for obj in queryset.select_for_update().exclude(status=status):
+                obj.status = status
+                obj._change_reason = str(reason)
+                obj._history_user = request.user
+                obj.save(update_fields=["status"])
+                changed += 1
+        self.message_user(request, _("%(n)d 件を「%(status)s」にしました。") % {"n": changed, "status": Status(status).label})
 
 
 def registry_inline(model, base=admin.TabularInline):
@@ -63,7 +179,9 @@ class CitationInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(HistoryImportExportAdmin):
+    form = registry_form(Source)
+    resource_classes = [resources.SourceResource]
     list_display = ("slug", "title_ja", "edition", "year", "publisher_ja", "file_name")
     list_filter = ("publisher_ja", "year")
     search_fields = ("slug", "title_ja", "title_en", "part", "file_name")
@@ -75,7 +193,9 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(HistoryImportExportAdmin):
+    form = registry_form(Citation)
+    resource_classes = [resources.CitationResource]
     list_display = ("source", "locator", "quote_excerpt", "cited_record", "field")
     list_filter = ("source",)
     search_fields = ("quote", "locator", "key")
@@ -158,6 +278,7 @@ class CitationAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(RegistryAdmin):
+    resource_classes = [resources.OrganizationResource]
     form = registry_form(Organization)
     list_display = ("name_ja", "abbreviation", "name_en", "kind", "country", "parent", "status")
     list_filter = ("status", "country", "kind")
@@ -179,6 +300,7 @@ class TenureInline(registry_inline(Tenure)):
 
 @admin.register(Post)
 class PostAdmin(RegistryAdmin):
+    resource_classes = [resources.PostResource]
     form = registry_form(Post)
     list_display = ("name_ja", "name_en", "organization", "country", "status")
     list_filter = ("status", "country")
@@ -195,6 +317,7 @@ class PostAdmin(RegistryAdmin):
 
 @admin.register(Person)
 class PersonAdmin(RegistryAdmin):
+    resource_classes = [resources.PersonResource]
     form = registry_form(Person)
     list_display = ("name_ja", "name_en", "country", "status")
     list_filter = ("status", "country")
@@ -208,6 +331,7 @@ class PersonAdmin(RegistryAdmin):
 
 @admin.register(Tenure)
 class TenureAdmin(RegistryAdmin):
+    resource_classes = [resources.TenureResource]
     form = registry_form(Tenure)
     list_display = ("post", "person", "start_display", "end_display", "status")
     list_filter = ("status", "post__country")
@@ -244,6 +368,7 @@ class AgreementMeetingInline(admin.TabularInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(RegistryAdmin):
+    resource_classes = [resources.AgreementResource]
     form = registry_form(Agreement)
     list_display = ("name_ja", "abbreviation", "kind", "signed_display", "in_force_display", "ended_display", "status")
     list_filter = ("status", "kind", "signed_precision")
@@ -263,7 +388,9 @@ class AgreementAdmin(RegistryAdmin):
 
 
 @admin.register(AgreementRelation)
-class AgreementRelationAdmin(admin.ModelAdmin):
+class AgreementRelationAdmin(HistoryImportExportAdmin):
+    form = registry_form(AgreementRelation)
+    resource_classes = [resources.AgreementRelationResource]
     list_display = ("subject", "kind", "object")
     list_filter = ("kind",)
     list_select_related = ("subject", "object")
@@ -300,6 +427,7 @@ class SubBodyInline(admin.TabularInline):
 
 @admin.register(Body)
 class BodyAdmin(RegistryAdmin):
+    resource_classes = [resources.BodyResource]
     form = registry_form(Body)
     list_display = ("name_ja", "abbreviation", "kind", "level", "parent", "established_display", "status")
     list_filter = ("status", "kind", "level")
@@ -329,6 +457,7 @@ class BodyAdmin(RegistryAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(RegistryAdmin):
+    resource_classes = [resources.MembershipResource]
     form = registry_form(Membership)
     list_display = ("body", "side", "member_label", "role", "level", "as_needed", "status")
     list_filter = ("status", "side", "level", "as_needed", "body__kind")
@@ -376,6 +505,7 @@ class MeetingDocumentInline(admin.TabularInline):
 
 @admin.register(Meeting)
 class MeetingAdmin(RegistryAdmin):
+    resource_classes = [resources.MeetingResource]
     form = registry_form(Meeting)
     list_display = ("name_ja", "body", "kind", "start_display", "session_number", "place_ja", "status")
     list_filter = ("status", "kind", "start_precision")
@@ -393,7 +523,9 @@ class MeetingAdmin(RegistryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(HistoryImportExportAdmin):
+    form = registry_form(Participation)
+    resource_classes = [resources.ParticipationResource]
     list_display = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role")
     list_filter = ("side",)
     list_select_related = ("meeting", "person", "post", "organization")
@@ -404,7 +536,9 @@ class ParticipationAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeetingDocument)
-class MeetingDocumentAdmin(admin.ModelAdmin):
+class MeetingDocumentAdmin(HistoryImportExportAdmin):
+    form = registry_form(MeetingDocument)
+    resource_classes = [resources.MeetingDocumentResource]
     list_display = ("meeting", "kind", "agreement")
     list_filter = ("kind",)
     list_select_related = ("meeting", "agreement")
@@ -412,3 +546,16 @@ class MeetingDocumentAdmin(admin.ModelAdmin):
     autocomplete_fields = ("meeting", "agreement")
     inlines = (CitationInline,)
     show_full_result_count = False
+
+
+def quality_report_view(request):
+    """The quality report: what editors should look at, each item linking to its record."""
+    from django.template.response import TemplateResponse
+
+    from .quality import report
+
+    context = {**admin.site.each_context(request), "title": _("品質レポート"), "sections": report()}
+    return TemplateResponse(request, "alliance/admin/quality.html", context)
+
+
+admin.site.index_template = "alliance/admin/index.html"

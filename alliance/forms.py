@@ -40,6 +40,13 @@ class PartialDateFormField(forms.CharField):
 class RegistryModelForm(forms.ModelForm):
     """Puts the partial-date text boxes on the instance and suggests a slug if none is typed."""
 
+    change_reason = forms.CharField(
+        label=_("変更理由"),
+        required=False,
+        max_length=100,
+        help_text=_("任意。履歴に残ります（例: 令和7年版白書に合わせて修正）。"),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in getattr(self._meta.model, "partial_date_names", ()):

@@ -13,6 +13,7 @@ from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .partial_dates import (
     PrecisionField,
@@ -207,6 +208,7 @@ class Source(models.Model):
     url = models.URLField(_("URL"), blank=True)
     licence = models.CharField(_("利用条件"), max_length=200, blank=True, help_text=_("例: 政府標準利用規約（第2.0版）"))
 
+    history = HistoricalRecords()
     objects = SourceManager()
 
     class Meta:
@@ -250,11 +252,13 @@ class Organization(Named):
     )
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
         verbose_name = _("組織")
         verbose_name_plural = _("組織")
+        permissions = [("publish_organization", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organization_not_own_parent"),
@@ -281,11 +285,13 @@ class Post(Named):
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
         verbose_name = _("役職")
         verbose_name_plural = _("役職")
+        permissions = [("publish_post", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
         indexes = [search_index("post")]
 
@@ -303,11 +309,13 @@ class Person(Record):
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
     search_text = search_text("name_ja", "name_en", "other_names")
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
         verbose_name = _("人物")
         verbose_name_plural = _("人物")
+        permissions = [("publish_person", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
         indexes = [search_index("person")]
 
@@ -347,11 +355,13 @@ class Tenure(Record):
     end_date = date_field(_("退任日"))
     end_precision = PrecisionField(_("退任日の精度"))
 
+    history = HistoricalRecords()
     objects = SlugKeyManager.from_queryset(TenureQuerySet)()
 
     class Meta:
         verbose_name = _("在任")
         verbose_name_plural = _("在任")
+        permissions = [("publish_tenure", _("公開・非公開を切り替えられる"))]
         ordering = ["post", "start_date"]
         constraints = [
             precision_constraint("tenure", "start"),
@@ -436,11 +446,13 @@ class Agreement(Named):
     ended_precision = PrecisionField(_("失効・終了日の精度"))
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "official_name_ja", "official_name_en", "summary_ja", "summary_en")
 
+    history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[parties])
     objects = SlugKeyManager.from_queryset(AgreementQuerySet)()
 
     class Meta:
         verbose_name = _("協定・文書")
         verbose_name_plural = _("協定・文書")
+        permissions = [("publish_agreement", _("公開・非公開を切り替えられる"))]
         ordering = ["signed_date", "name_ja"]
         constraints = [
             precision_constraint("agreement", "signed"),
@@ -494,6 +506,7 @@ class AgreementRelation(models.Model):
     )
     note = models.TextField(_("編集メモ"), blank=True)
 
+    history = HistoricalRecords()
     objects = AgreementRelationManager()
 
     class Meta:
@@ -605,11 +618,13 @@ class Body(Named):
     )
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "purpose_ja", "purpose_en")
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = SlugKeyManager.from_queryset(BodyQuerySet)()
 
     class Meta:
         verbose_name = _("協議体")
         verbose_name_plural = _("協議体")
+        permissions = [("publish_body", _("公開・非公開を切り替えられる"))]
         ordering = ["name_ja"]
         constraints = [
             precision_constraint("body", "established"),
@@ -704,11 +719,13 @@ class Membership(Record):
     end_date = date_field(_("終了日"))
     end_precision = PrecisionField(_("終了日の精度"))
 
+    history = HistoricalRecords()
     objects = SlugKeyManager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         verbose_name = _("構成員（席）")
         verbose_name_plural = _("構成員（席）")
+        permissions = [("publish_membership", _("公開・非公開を切り替えられる"))]
         ordering = ["body", "side", "position", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -817,11 +834,13 @@ class Meeting(Named):
         "name_ja", "name_en", "abbreviation", "other_names", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en"
     )
 
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = SlugKeyManager.from_queryset(MeetingQuerySet)()
 
     class Meta:
         verbose_name = _("会議")
         verbose_name_plural = _("会議")
+        permissions = [("publish_meeting", _("公開・非公開を切り替えられる"))]
         ordering = ["-start_date", "name_ja"]
         constraints = [
             precision_constraint("meeting", "start"),
@@ -896,6 +915,7 @@ class Participation(models.Model):
     )
     role = models.CharField(_("立場"), max_length=100, blank=True, help_text=_("例: 代表、共同議長、随行"))
 
+    history = HistoricalRecords()
     objects = ParticipationManager()
 
     class Meta:
@@ -968,6 +988,7 @@ class MeetingDocument(models.Model):
     )
     kind = models.CharField(_("扱い"), max_length=10, choices=Kind.choices)
 
+    history = HistoricalRecords()
     objects = MeetingDocumentManager()
 
     class Meta:
@@ -1056,6 +1077,7 @@ class Citation(models.Model):
         MeetingDocument, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
     )
 
+    history = HistoricalRecords()
     objects = CitationManager()
 
     class Meta:

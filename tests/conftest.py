@@ -39,3 +39,32 @@ def japanese_by_default():
     translation.activate("ja")
     yield
     translation.activate("ja")
+
+
+@pytest.fixture
+def roles(db):
+    """The editorial groups (a flush by an earlier test would have removed them)."""
+    from django.apps import apps
+
+    from alliance.roles import sync_roles
+
+    sync_roles(apps)
+
+
+def _staff_user(username, groups):
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username=username, password="a-long-test-password", is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def editor_only(roles):
+    """In the editors group: may edit and import, may not publish."""
+    return _staff_user("hanako", ["editors"])
+
+
+@pytest.fixture
+def publisher(roles):
+    return _staff_user("taro", ["editors", "publishers"])
