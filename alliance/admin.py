@@ -139,7 +139,7 @@ class RegistryAdmin(HistoryImportExportAdmin):
     def _set_status(self, request, queryset, status, reason):
         changed = 0
         with transaction.atomic():
-            for obj in queryset.select_for_update().exclude(status=status):
+            for obj in queryset.select_for_update(of=("self",)).exclude(status=status):
                 obj.status = status
                 obj._change_reason = str(reason)
                 obj._history_user = request.user

@@ -105,3 +105,78 @@ def test_the_acm_chart_renders_on_a_phone(browser, live_server):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "no sideways scrolling on a phone"
     context.close()
+
+
+def test_an_editor_imports_fixes_publishes_and_reverts(browser, live_server, tmp_path):
+    """The editor's walk-through: log in, import a spreadsheet with a mistake, read the
+    error, fix it, import, publish, see the record on the public site, revert an edit."""
+    from alliance.roles import sync_roles
+
+    from .factories import make_body
+
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    sync_roles(apps)
+    user = get_user_model().objects.create_user("hanako", password="a-long-test-password", is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=["editors", "publishers"]))
+    make_body(slug="acm", name_ja="同盟調整メカニズム", kind="mechanism", established="2015-11")
+
+    context = browser.new_context(base_url=live_server.url, locale="ja-JP")
+    page = context.new_page()
+    page.goto("/admin/")
+    page.fill("#id_username", "hanako")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    assert page.locator("#user-tools").count() == 1
+
+    header = "slug,status,name_ja,kind,level,parent,established,purpose_ja\n"
+    bad = tmp_path / "bodies.csv"
+    bad.write_text(header + "bocc,draft,共同運用調整所,group,,acm,2015年13月,運用面の調整\n", encoding="utf-8-sig")
+    page.goto("/admin/alliance/body/import/")
+    page.set_input_files("#id_import_file", str(bad))
+    page.select_option("#id_format", label="csv")
+    page.click(".submit-row input[type=submit]")
+    errors = page.locator(".validation-error-list").inner_text()
+    assert "established" in errors.lower() and "月 13 は1〜12" in errors  # the field and the reason
+    assert page.locator("input[name=confirm]").count() == 0
+
+    good = tmp_path / "bodies-fixed.csv"
+    good.write_text(header + "bocc,draft,共同運用調整所,group,,acm,2015年11月,運用面の調整\n", encoding="utf-8-sig")
+    page.set_input_files("#id_import_file", str(good))
+    page.select_option("#id_format", label="csv")
+    page.click(".submit-row input[type=submit]")
+    page.click("input[name=confirm]")
+    assert "/admin/alliance/body/" in page.url
+
+    public = context.new_page()
+    assert public.goto("/bodies/bocc/").status == 404  # still a draft
+
+    page.goto("/admin/alliance/body/?q=bocc")
+    page.check("input.action-select")
+    page.select_option("select[name=action]", "publish")
+    page.click("button[name=index]")
+    assert public.goto("/bodies/bocc/").status == 200
+    assert "共同運用調整所" in public.locator("h1").inner_text()
+
+    page.goto("/admin/alliance/body/?q=bocc")
+    page.click("#result_list a[href*='/change/']")
+    page.fill("#id_name_ja", "共同運用調整所（誤記）")
+    page.fill("#id_change_reason", "名称を変更")
+    page.click("input[name=_save]")
+    public.goto("/bodies/bocc/")
+    assert "誤記" in public.locator("h1").inner_text()
+
+    page.goto("/admin/alliance/body/?q=bocc")
+    page.click("#result_list a[href*='/change/']")
+    page.click("a.historylink")
+    assert "名称を変更" in page.locator("#change-history").inner_text()
+    # Newest first: the edit, the publication, the import. Revert to the publication.
+    rows = page.locator("#change-history tbody tr")
+    assert rows.count() == 3 and "一括公開" in rows.nth(1).inner_text()
+    rows.nth(1).locator("a").first.click()
+    page.click("input[name=_save]")
+    public.goto("/bodies/bocc/")
+    assert public.locator("h1").inner_text().startswith("共同運用調整所") and "誤記" not in public.locator("h1").inner_text()
+    context.close()

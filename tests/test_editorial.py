@@ -268,3 +268,14 @@ def test_a_citation_can_be_attached_through_import(client, editor_only):
     assert not response.context["result"].has_validation_errors()
     confirm(client, response, model="citation")
     assert Citation.objects.get(key="body-scc-9").body.slug == "scc"
+
+
+def test_publishing_works_where_the_changelist_joins_related_records(client, publisher):
+    # The body changelist selects the parent too (an outer join): the lock must still work.
+    parent = make_body(slug="acm", status="published")
+    child = make_body(slug="acg", parent=parent, status="draft")
+    client.force_login(publisher)
+    changelist = reverse("admin:alliance_body_changelist")
+    assert client.post(changelist, {"action": "publish", "_selected_action": [child.pk]}).status_code == 302
+    child.refresh_from_db()
+    assert child.status == Status.PUBLISHED
