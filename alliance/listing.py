@@ -13,10 +13,10 @@ so a page deep into a large table costs what the first page costs.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -30,6 +30,11 @@ from .search import normalize_query, search_q
 
 PAGE_SIZE = 50
 FACET_LIMIT = 40
+
+
+class FacetHead(NamedTuple):
+    param: str
+    label: str
 
 
 class BadValue(ValueError):
@@ -244,14 +249,6 @@ def decode_cursor(token: str):
 # --- the listing and its state ---------------------------------------------------
 
 
-@dataclass
-class Column:
-    """One CSV column: a stable snake_case header and how to read it off a row."""
-
-    header: str
-    value: object  # callable(row) -> str | None
-
-
 class Listing:
     """One entity's public list: its filters, search fields, sorts and CSV columns."""
 
@@ -261,7 +258,10 @@ class Listing:
     filters: list = []
     sorts: dict = {}
     default_sort = ""
-    columns: list = []
+
+    def csv_columns(self):
+        """[(snake_case header, SQL text expression)] for the CSV, in order."""
+        raise NotImplementedError
 
     def base_queryset(self):
         return self.model.objects.for_public_list()
@@ -374,7 +374,8 @@ class ListState:
     # What the page shows about itself ---------------------------------------------
 
     def facets(self):
-        """For each facet filter: its options as (label, count, selected, query string)."""
+        """For each facet filter: its head (param, label) and its options as
+        (label, count, selected, query string). Plain values, so they can be cached."""
         out = []
         for flt in self.listing.filters:
             if not flt.facet:
@@ -382,8 +383,8 @@ class ListState:
             options = []
             for value, label, count, selected in flt.facet_options(self.filtered(skip=flt), self.values.get(flt.param)):
                 link = self.query_string(**{flt.param: None if selected else value, "after": None, "before": None})
-                options.append((label, count, selected, link))
-            out.append((flt, options))
+                options.append((str(label), count, selected, link))
+            out.append((FacetHead(flt.param, str(flt.label)), options))
         return out
 
     def sort_links(self):
@@ -475,19 +476,6 @@ def csv_cell(value) -> str:
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_rows(columns, rows):
-    """The CSV as text chunks: BOM, header, one line per row, CRLF line ends."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow([c.header for c in columns])
-    for row in rows:
-        yield writer.writerow([csv_cell(c.value(row)) for c in columns])
 
 
 def csv_filename(stem: str) -> str:

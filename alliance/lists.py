@@ -1,12 +1,13 @@
 """The public lists: for each entity its filters, sorts and CSV columns."""
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .csvexport import partial_date, sql, text
 from .listing import (
     BooleanFilter,
     ChoiceFilter,
-    Column,
     Filter,
     Listing,
     OnDateFilter,
@@ -14,16 +15,7 @@ from .listing import (
     RelatedFilter,
     Sort,
 )
-from .models import Agreement, Body, Country, Level, Meeting, Membership, Organization, Person, Side, public
-
-
-def joined(items) -> str:
-    return "; ".join(str(item) for item in items if item)
-
-
-def name_of(obj):
-    obj = public(obj)
-    return obj.name_ja if obj is not None else ""
+from .models import Agreement, Body, Country, Level, Meeting, Membership, Organization, Person, Side
 
 
 class InForceFilter(Filter):
@@ -68,28 +60,42 @@ class AgreementListing(Listing):
         "name": Sort(_("名称"), "name_ja"),
     }
     default_sort = "signed"
-    columns = [
-        Column("slug", lambda a: a.slug),
-        Column("name_ja", lambda a: a.name_ja),
-        Column("name_en", lambda a: a.name_en),
-        Column("abbreviation", lambda a: a.abbreviation),
-        Column("kind", lambda a: a.kind),
-        Column("official_name_ja", lambda a: a.official_name_ja),
-        Column("official_name_en", lambda a: a.official_name_en),
-        Column("parties", lambda a: joined(p.name_ja for p in a.parties.all())),
-        Column("signed", lambda a: a.signed),
-        Column("approved", lambda a: a.approved),
-        Column("in_force", lambda a: a.in_force),
-        Column("ended", lambda a: a.ended),
-        Column(
-            "relations",
-            lambda a: joined(
-                [f"{r.kind} {r.object.name_ja}" for r in a.relations_out.all()]
-                + [f"{r.kind}_by {r.subject.name_ja}" for r in a.relations_in.all()]
+    def csv_columns(self):
+        return [
+            ("slug", text("slug")),
+            ("name_ja", text("name_ja")),
+            ("name_en", text("name_en")),
+            ("abbreviation", text("abbreviation")),
+            ("kind", F("kind")),
+            ("official_name_ja", text("official_name_ja")),
+            ("official_name_en", text("official_name_en")),
+            (
+                "parties",
+                text(sql(
+                    "(SELECT string_agg(o.name_ja, '; ' ORDER BY o.country, o.name_ja)"
+                    " FROM alliance_agreement_parties ap JOIN alliance_organization o ON o.id = ap.organization_id"
+                    " WHERE ap.agreement_id = alliance_agreement.id AND o.status = 'published')"
+                )),
             ),
-        ),
-        Column("summary_ja", lambda a: a.summary_ja),
-    ]
+            ("signed", partial_date("signed")),
+            ("approved", partial_date("approved")),
+            ("in_force", partial_date("in_force")),
+            ("ended", partial_date("ended")),
+            (
+                "relations",
+                text(sql(
+                    "(SELECT string_agg(r.label, '; ' ORDER BY r.side, r.label) FROM ("
+                    " SELECT 0 AS side, ar.kind || ' ' || a2.name_ja AS label FROM alliance_agreementrelation ar"
+                    " JOIN alliance_agreement a2 ON a2.id = ar.object_id"
+                    " WHERE ar.subject_id = alliance_agreement.id AND a2.status = 'published'"
+                    " UNION ALL"
+                    " SELECT 1, ar.kind || '_by ' || a2.name_ja FROM alliance_agreementrelation ar"
+                    " JOIN alliance_agreement a2 ON a2.id = ar.subject_id"
+                    " WHERE ar.object_id = alliance_agreement.id AND a2.status = 'published') r)"
+                )),
+            ),
+            ("summary_ja", text("summary_ja")),
+        ]
 
 
 class BodyListing(Listing):
@@ -108,24 +114,25 @@ class BodyListing(Listing):
         "-established": Sort(_("設置日（新しい順）"), "established_date", descending=True),
     }
     default_sort = "name"
-    columns = [
-        Column("slug", lambda b: b.slug),
-        Column("name_ja", lambda b: b.name_ja),
-        Column("name_en", lambda b: b.name_en),
-        Column("abbreviation", lambda b: b.abbreviation),
-        Column("kind", lambda b: b.kind),
-        Column("level", lambda b: b.level),
-        Column("parent", lambda b: name_of(b.parent)),
-        Column("established", lambda b: b.established),
-        Column("ended", lambda b: b.ended),
-        Column("legal_basis", lambda b: name_of(b.legal_basis)),
-        Column("legal_basis_article", lambda b: b.legal_basis_article),
-        Column("purpose_ja", lambda b: b.purpose_ja),
-    ]
-
-
-def member_type(seat):
-    return "post" if seat.post_id else "organization" if seat.organization_id else "person"
+    def csv_columns(self):
+        return [
+            ("slug", text("slug")),
+            ("name_ja", text("name_ja")),
+            ("name_en", text("name_en")),
+            ("abbreviation", text("abbreviation")),
+            ("kind", F("kind")),
+            ("level", F("level")),
+            ("parent", text(sql(
+                "(SELECT p.name_ja FROM alliance_body p WHERE p.id = alliance_body.parent_id AND p.status = 'published')"
+            ))),
+            ("established", partial_date("established")),
+            ("ended", partial_date("ended")),
+            ("legal_basis", text(sql(
+                "(SELECT a.name_ja FROM alliance_agreement a WHERE a.id = alliance_body.legal_basis_id AND a.status = 'published')"
+            ))),
+            ("legal_basis_article", text("legal_basis_article")),
+            ("purpose_ja", text("purpose_ja")),
+        ]
 
 
 class MembershipListing(Listing):
@@ -150,19 +157,29 @@ class MembershipListing(Listing):
         "start": Sort(_("開始日"), "start_date"),
     }
     default_sort = "body"
-    columns = [
-        Column("slug", lambda m: m.slug),
-        Column("body", lambda m: m.body.name_ja),
-        Column("body_slug", lambda m: m.body.slug),
-        Column("side", lambda m: m.side),
-        Column("member", lambda m: m.member.name_ja),
-        Column("member_type", member_type),
-        Column("role", lambda m: m.role),
-        Column("level", lambda m: m.level),
-        Column("as_needed", lambda m: m.as_needed),
-        Column("start", lambda m: m.start),
-        Column("end", lambda m: m.end),
-    ]
+    def csv_columns(self):
+        member = (
+            "COALESCE("
+            "(SELECT x.name_ja FROM alliance_post x WHERE x.id = alliance_membership.post_id),"
+            " (SELECT x.name_ja FROM alliance_organization x WHERE x.id = alliance_membership.organization_id),"
+            " (SELECT x.name_ja FROM alliance_person x WHERE x.id = alliance_membership.person_id))"
+        )
+        return [
+            ("slug", text("slug")),
+            ("body", text(sql("(SELECT b.name_ja FROM alliance_body b WHERE b.id = alliance_membership.body_id)"))),
+            ("body_slug", text(sql("(SELECT b.slug FROM alliance_body b WHERE b.id = alliance_membership.body_id)"))),
+            ("side", F("side")),
+            ("member", text(sql(member))),
+            ("member_type", sql(
+                "CASE WHEN alliance_membership.post_id IS NOT NULL THEN 'post'"
+                " WHEN alliance_membership.organization_id IS NOT NULL THEN 'organization' ELSE 'person' END"
+            )),
+            ("role", text("role")),
+            ("level", F("level")),
+            ("as_needed", sql("CASE WHEN alliance_membership.as_needed THEN 'true' ELSE 'false' END")),
+            ("start", partial_date("start")),
+            ("end", partial_date("end")),
+        ]
 
 
 class PersonListing(Listing):
@@ -171,12 +188,13 @@ class PersonListing(Listing):
     filters = [ChoiceFilter("country", _("国"), "country", Country.choices)]
     sorts = {"name": Sort(_("氏名"), "name_ja")}
     default_sort = "name"
-    columns = [
-        Column("slug", lambda p: p.slug),
-        Column("name_ja", lambda p: p.name_ja),
-        Column("name_en", lambda p: p.name_en),
-        Column("country", lambda p: p.country),
-    ]
+    def csv_columns(self):
+        return [
+            ("slug", text("slug")),
+            ("name_ja", text("name_ja")),
+            ("name_en", text("name_en")),
+            ("country", F("country")),
+        ]
 
 
 class MeetingListing(Listing):
@@ -193,27 +211,55 @@ class MeetingListing(Listing):
         "name": Sort(_("名称"), "name_ja"),
     }
     default_sort = "-date"
-    columns = [
-        Column("slug", lambda m: m.slug),
-        Column("name_ja", lambda m: m.name_ja),
-        Column("name_en", lambda m: m.name_en),
-        Column("body", lambda m: name_of(m.body)),
-        Column("kind", lambda m: m.kind),
-        Column("session_number", lambda m: m.session_number),
-        Column("start", lambda m: m.start),
-        Column("end", lambda m: m.end),
-        Column("place_ja", lambda m: m.place_ja),
-        Column(
-            "attendees",
-            lambda m: joined(f"{p.side}: {p.public_label()}" for p in m.participations.all() if p.public_label()),
-        ),
-        Column(
-            "documents",
-            lambda m: joined(f"{d.kind}: {d.agreement.name_ja}" for d in m.meeting_documents.all()),
-        ),
-        Column("outcomes_ja", lambda m: joined(line.strip() for line in m.outcomes_ja.splitlines())),
-        Column("summary_ja", lambda m: m.summary_ja),
-    ]
+    def csv_columns(self):
+        who = (
+            "concat_ws(' ',"
+            " CASE WHEN po.status = 'published' THEN po.name_ja END,"
+            " CASE WHEN o.status = 'published' THEN o.name_ja END,"
+            " CASE WHEN pe.status = 'published' THEN pe.name_ja"
+            " WHEN p.person_id IS NULL AND p.name_text <> '' THEN p.name_text END)"
+        )
+        return [
+            ("slug", text("slug")),
+            ("name_ja", text("name_ja")),
+            ("name_en", text("name_en")),
+            ("body", text(sql(
+                "(SELECT b.name_ja FROM alliance_body b WHERE b.id = alliance_meeting.body_id AND b.status = 'published')"
+            ))),
+            ("kind", F("kind")),
+            ("session_number", F("session_number")),
+            ("start", partial_date("start")),
+            ("end", partial_date("end")),
+            ("place_ja", text("place_ja")),
+            (
+                "attendees",
+                text(sql(
+                    "(SELECT string_agg(x.side || ': ' || x.who, '; ' ORDER BY x.position) FROM ("
+                    f" SELECT p.position, p.side, {who} AS who FROM alliance_participation p"
+                    " LEFT JOIN alliance_post po ON po.id = p.post_id"
+                    " LEFT JOIN alliance_organization o ON o.id = p.organization_id"
+                    " LEFT JOIN alliance_person pe ON pe.id = p.person_id"
+                    " WHERE p.meeting_id = alliance_meeting.id) x WHERE x.who <> '')"
+                )),
+            ),
+            (
+                "documents",
+                text(sql(
+                    "(SELECT string_agg(d.kind || ': ' || a.name_ja, '; ' ORDER BY d.kind, a.name_ja)"
+                    " FROM alliance_meetingdocument d JOIN alliance_agreement a ON a.id = d.agreement_id"
+                    " WHERE d.meeting_id = alliance_meeting.id AND a.status = 'published')"
+                )),
+            ),
+            (
+                "outcomes_ja",
+                text(sql(
+                    "array_to_string(ARRAY(SELECT btrim(line) FROM"
+                    " regexp_split_to_table(alliance_meeting.outcomes_ja, E'\\r?\\n') AS line"
+                    " WHERE btrim(line) <> ''), '; ')"
+                )),
+            ),
+            ("summary_ja", text("summary_ja")),
+        ]
 
 
 LISTINGS = {listing.name: listing for listing in (

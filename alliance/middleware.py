@@ -1,4 +1,6 @@
-from django.http import HttpResponseBadRequest
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 
@@ -15,3 +17,50 @@ class RejectNulMiddleware:
         ):
             return HttpResponseBadRequest(_("不正な文字（NUL）を含む指定は受け付けられません。"), content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+UNAVAILABLE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>一時的に利用できません / Temporarily unavailable</title></head>
+<body style="font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
+<h1>一時的に利用できません</h1><p>データベースに接続できません。しばらくしてから再読み込みしてください。</p>
+<h1 lang="en">Temporarily unavailable</h1><p lang="en">The database cannot be reached. Please reload in a moment.</p>
+</body></html>"""
+
+
+class DatabaseUnavailableMiddleware:
+    """When PostgreSQL cannot be reached, answer a short 503 page (no traceback, no
+    database work) and let the next request try again: the site recovers by itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            from django.db import connections
+
+            for conn in connections.all(initialized_only=True):
+                conn.close_if_unusable_or_obsolete()
+            response = HttpResponse(UNAVAILABLE, status=503, content_type="text/html; charset=utf-8")
+            response["Retry-After"] = "5"
+            response["Cache-Control"] = "no-store"
+            return response
+        return None
+
+
+class SecurityHeadersMiddleware:
+    """A Content-Security-Policy on every HTML page (no inline or foreign scripts), and a
+    Permissions-Policy that turns off what the registry never uses."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        return response

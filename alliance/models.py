@@ -42,6 +42,9 @@ class Status(models.TextChoices):
     PUBLISHED = "published", _("公開")
 
 
+PUBLISHED = Q(status=Status.PUBLISHED)
+
+
 class Side(models.TextChoices):
     JAPAN = "jp", _("日本側")
     US = "us", _("米側")
@@ -317,7 +320,7 @@ class Person(Record):
         verbose_name_plural = _("人物")
         permissions = [("publish_person", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
-        indexes = [search_index("person")]
+        indexes = [models.Index("name_ja", "id", name="person_name", condition=PUBLISHED), search_index("person")]
 
     def __str__(self):
         return self.name_ja
@@ -465,7 +468,10 @@ class Agreement(Named):
         ]
         indexes = [
             models.Index(fields=["in_force_date", "ended_date"], name="agreement_in_force"),
-            models.Index(fields=["signed_date", "id"], name="agreement_signed"),
+            # The public list's keyset sorts, over published rows only.
+            models.Index(F("signed_date").asc(nulls_last=True), "id", name="agreement_signed", condition=PUBLISHED),
+            models.Index(F("signed_date").desc(nulls_last=True), F("id").desc(), name="agreement_signed_desc", condition=PUBLISHED),
+            models.Index("name_ja", "id", name="agreement_name", condition=PUBLISHED),
             search_index("agreement"),
         ]
 
@@ -633,7 +639,11 @@ class Body(Named):
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="body_not_own_parent"),
             models.CheckConstraint(condition=~Q(predecessor=models.F("pk")), name="body_not_own_predecessor"),
         ]
-        indexes = [search_index("body")]
+        indexes = [
+            models.Index("name_ja", "id", name="body_name", condition=PUBLISHED),
+            models.Index(F("established_date").asc(nulls_last=True), "id", name="body_established", condition=PUBLISHED),
+            search_index("body"),
+        ]
 
     def get_absolute_url(self):
         return reverse("alliance:body-detail", args=[self.slug])
@@ -851,7 +861,11 @@ class Meeting(Named):
             ),
         ]
         indexes = [
-            models.Index(fields=["start_date", "id"], name="meeting_start"),
+            # The public list's keyset sorts, over published rows only.
+            models.Index(F("start_date").desc(nulls_last=True), F("id").desc(), name="meeting_start_desc", condition=PUBLISHED),
+            models.Index(F("start_date").asc(nulls_last=True), "id", name="meeting_start", condition=PUBLISHED),
+            models.Index("name_ja", "id", name="meeting_name", condition=PUBLISHED),
+            models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
             search_index("meeting"),
         ]
 
@@ -1119,3 +1133,24 @@ class Citation(models.Model):
         ]
         if len(set_fields) != 1:
             raise ValidationError(_("出典はちょうど一つの記録に付けてください。"))
+
+
+# --- change tracking -------------------------------------------------------------
+
+
+class RegistryVersion(models.Model):
+    """The one row that says when the registry last changed.
+
+    Statement-level triggers on every registry table bump it in the database itself, so
+    no write path (admin, import, loaddata, raw SQL, COPY) can forget to. Public pages
+    derive their ETag and the cache keys of their counts and facets from it.
+    """
+
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "alliance_registry_version"
+
+    def __str__(self):
+        return f"v{self.version} ({self.changed_at})"

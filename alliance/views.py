@@ -1,13 +1,18 @@
 """The public, read-only site: home, search, lists with CSV, detail pages and the charts."""
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_safe
+from django.utils.translation import get_language
+from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
-from .listing import PAGE_SIZE, csv_filename, csv_rows
+from . import csvexport
+from .csvexport import permalink
+from .listing import PAGE_SIZE, csv_filename
 from .lists import LISTINGS
 from .models import (
     Agreement,
@@ -28,11 +33,18 @@ from .models import (
     Tenure,
 )
 from .search import normalize_query, search_q
+from .versioning import page_etag, registry_version
 
 PUBLISHED = Status.PUBLISHED
 
 
-@require_safe
+def public_page(view):
+    """GET and HEAD only, with an ETag from the data version: a reader's cache revalidates
+    and gets a 304 until anything in the registry changes."""
+    return require_safe(condition(etag_func=page_etag)(view))
+
+
+@public_page
 def home(request):
     counts = [
         (LISTINGS[name], LISTINGS[name].model._meta.verbose_name_plural, LISTINGS[name].model.objects.published().count())
@@ -42,7 +54,7 @@ def home(request):
     return render(request, "alliance/home.html", {"counts": counts, "sources": sources})
 
 
-@require_safe
+@public_page
 def search(request):
     """One query over every list; each section links to its full list."""
     query = (request.GET.get("q") or "")[:200]
@@ -56,7 +68,7 @@ def search(request):
     return render(request, "alliance/search.html", {"query": query, "terms": terms, "sections": sections})
 
 
-@method_decorator(require_safe, name="dispatch")
+@method_decorator(public_page, name="dispatch")
 class PublicListView(View):
     """A list page: filters, facets, search, sort, keyset pages, and a link to its CSV."""
 
@@ -66,12 +78,13 @@ class PublicListView(View):
         listing = LISTINGS[self.listing_name]
         state = listing.read(request.GET)
         rows, next_cursor, prev_cursor = state.page()
+        summary = self.summary(request, listing, state)
         context = {
             "listing": listing,
             "state": state,
             "rows": rows,
-            "count": state.count(),
-            "facets": state.facets(),
+            "count": summary["count"],
+            "facets": summary["facets"],
             "next_query": state.query_string(after=next_cursor, before=None) if next_cursor else None,
             "prev_query": state.query_string(before=prev_cursor, after=None) if prev_cursor else None,
             "first_query": state.query_string(after=None, before=None) if state.cursor else None,
@@ -82,8 +95,20 @@ class PublicListView(View):
         }
         return render(request, f"alliance/{listing.name}_list.html", context)
 
+    @staticmethod
+    def summary(request, listing, state):
+        """The count and the facet counts: whole-table aggregates, so they are cached until
+        the registry changes (its version is in the key), per list, query and language."""
+        params = state.query_string(after=None, before=None)
+        key = f"list:{listing.name}:{get_language()}:{registry_version(request)}:{params}"
+        summary = cache.get(key)
+        if summary is None:
+            summary = {"count": state.count(), "facets": state.facets()}
+            cache.set(key, summary, 3600)
+        return summary
 
-@method_decorator(require_safe, name="dispatch")
+
+@method_decorator(public_page, name="dispatch")
 class PublicCsvView(View):
     """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
 
@@ -92,13 +117,11 @@ class PublicCsvView(View):
     def get(self, request):
         listing = LISTINGS[self.listing_name]
         state = listing.read(request.GET)
-        base = request.build_absolute_uri("/").rstrip("/")
-        columns = [*listing.columns, type(listing.columns[0])("url", lambda row: base + row.get_absolute_url())]
-        rows = state.queryset().iterator(chunk_size=2000)
-        response = StreamingHttpResponse(
-            (chunk.encode("utf-8") for chunk in csv_rows(columns, rows)), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{csv_filename(listing.model._meta.model_name + "s" if listing.name != "person" else "people")}"'
+        url_prefix = reverse(f"alliance:{listing.name}-detail", args=["-"])[:-2]
+        columns = [*listing.csv_columns(), ("url", permalink(request.build_absolute_uri("/")[:-1], url_prefix))]
+        response = StreamingHttpResponse(csvexport.stream(state.queryset(), columns), content_type="text/csv; charset=utf-8")
+        stem = "people" if listing.name == "person" else listing.model._meta.model_name + "s"
+        response["Content-Disposition"] = f'attachment; filename="{csv_filename(stem)}"'
         return response
 
 
@@ -106,7 +129,7 @@ def published_citations():
     return Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__year", "pk"))
 
 
-@method_decorator(require_safe, name="dispatch")
+@method_decorator(public_page, name="dispatch")
 class PublicDetailView(DetailView):
     slug_field = "slug"
     slug_url_kwarg = "slug"
@@ -260,7 +283,7 @@ def chart_part(body, seats):
     }
 
 
-@require_safe
+@public_page
 def structure(request, slug="acm"):
     """A body drawn as the white papers draw the ACM: its parts, their levels, each side's seats."""
     body = get_object_or_404(Body.objects.published(), slug=slug)
@@ -276,7 +299,7 @@ def structure(request, slug="acm"):
     return render(request, "alliance/structure.html", {"body": body, "root": root, "parts": parts})
 
 
-@require_safe
+@public_page
 def chronology(request):
     """Agreements (by signature, or approval) and meetings, year by year."""
     years = {}

@@ -28,6 +28,12 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def _release_id() -> str:
+    """A fingerprint of the code: the newest modification time among the app's files."""
+    newest = max((p.stat().st_mtime for p in (BASE_DIR / "alliance").rglob("*") if p.is_file()), default=0)
+    return f"{newest:.0f}"
+
+
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
 DEBUG = env_bool("DJANGO_DEBUG")
 
@@ -57,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "alliance.middleware.SecurityHeadersMiddleware",
+    "alliance.middleware.DatabaseUnavailableMiddleware",
     "alliance.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,7 +128,17 @@ def database_settings() -> dict:
     if env_bool("DATABASE_POOL"):
         # psycopg's pool lives inside each worker process; Django requires
         # CONN_MAX_AGE=0 with it.
-        config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8"))}}
+        from psycopg_pool import ConnectionPool
+
+        config["OPTIONS"] = {
+            "pool": {
+                "min_size": 1,
+                "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
+                "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "5")),
+                # A connection broken by a database restart is replaced, not handed out.
+                "check": ConnectionPool.check_connection,
+            }
+        }
         config["CONN_MAX_AGE"] = 0
     else:
         config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
@@ -181,6 +199,20 @@ AXES_LOCKOUT_TEMPLATE = "alliance/locked_out.html"
 # Behind a proxy, the client address is the first of X-Forwarded-For.
 AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"]) if os.environ.get("AXES_PROXY_COUNT") else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+
+# Scripts only from this site: no inline script anywhere (the admin's included). Inline
+# style attributes stay allowed; they cannot run code.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Public pages carry an ETag from the data version and this release: a new deployment
+# changes every ETag even where the data did not change.
+RELEASE_ID = os.environ.get("RELEASE_ID") or _release_id()
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -110,13 +110,13 @@ def test_the_acm_chart_renders_on_a_phone(browser, live_server):
 def test_an_editor_imports_fixes_publishes_and_reverts(browser, live_server, tmp_path):
     """The editor's walk-through: log in, import a spreadsheet with a mistake, read the
     error, fix it, import, publish, see the record on the public site, revert an edit."""
-    from alliance.roles import sync_roles
-
-    from .factories import make_body
-
     from django.apps import apps
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
+
+    from alliance.roles import sync_roles
+
+    from .factories import make_body
 
     sync_roles(apps)
     user = get_user_model().objects.create_user("hanako", password="a-long-test-password", is_staff=True)

@@ -1,0 +1,27 @@
+"""What version of the registry a response shows: for ETags and for cached counts and facets."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import get_language
+
+
+def registry_version(request=None) -> str:
+    """The registry's change counter and time, read once per request (one query)."""
+    if request is not None and hasattr(request, "_registry_version"):
+        return request._registry_version
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version, changed_at FROM alliance_registry_version WHERE id = 1")
+        row = cursor.fetchone()
+    value = f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"
+    if request is not None:
+        request._registry_version = value
+    return value
+
+
+def page_etag(request, *args, **kwargs) -> str:
+    """Changes when the data changes (any edit, import or publication), when the code is
+    released anew, and between languages and URLs."""
+    key = f"{settings.RELEASE_ID}|{registry_version(request)}|{get_language()}|{request.get_full_path()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
