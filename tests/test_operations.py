@@ -87,3 +87,61 @@ def test_html_pages_carry_a_content_security_policy_without_inline_scripts(clien
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert "<script>" not in response.content.decode(), "no inline script on the page"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_killed_half_way_leaves_no_rows(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from alliance.models import Person
+
+    path = tmp_path / "people.csv"
+    rows = "".join(f"person-{i},draft,人物{i},Person {i},jp\r\n" for i in range(6000))
+    path.write_text("slug,status,name_ja,name_en,country\r\n" + rows, encoding="utf-8-sig")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "EMBEDDED_PG_DATABASE": connection.settings_dict["NAME"]}
+    if "DATABASE_URL" in env:
+        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "import_file", "people", str(path)], cwd=root, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    # Wait until the import is writing (its transaction holds new rows), then kill it.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'INSERT INTO \"alliance_person\"%%' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                break
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the import finished before it could be interrupted"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    time.sleep(0.5)
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_file_reports_bad_rows_and_writes_nothing(tmp_path, capsys):
+    from django.core.management.base import CommandError
+
+    from alliance.models import Person
+
+    path = tmp_path / "people.csv"
+    path.write_text("slug,status,name_ja,country\r\nok,draft,山田,jp\r\nbad,draft,佐藤,mars\r\n", encoding="utf-8-sig")
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_file", "people", str(path))
+    assert "line 2: country" in capsys.readouterr().err
+    assert not Person.objects.exists()
+    path.write_text("slug,status,name_ja,country\r\nok,draft,山田,jp\r\n", encoding="utf-8-sig")
+    call_command("import_file", "people", str(path))
+    assert Person.objects.get(slug="ok").name_ja == "山田"
