@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup lint db-status db-stop
+.PHONY: run test setup lint db-status db-stop bench load
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version)'
@@ -32,3 +32,9 @@ db-status: setup
 
 db-stop: setup
 	$(PY) -m config.localdb stop
+
+bench: setup
+	$(PY) bench/run.py
+
+load: setup
+	$(PY) bench/load.py

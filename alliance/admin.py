@@ -4,6 +4,7 @@ import and export, history with revert, and publishing gated by a permission."""
 from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
@@ -27,6 +28,7 @@ from .models import (
     Status,
     Tenure,
 )
+from .search import normalize_query, search_q
 
 NAME_SEARCH = ("slug", "name_ja", "name_en", "abbreviation", "other_names")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -86,6 +88,14 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     import_form_class = RegistryImportForm
     import_formats = resources.FORMATS
     export_formats = resources.FORMATS
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search through the trigram-indexed search_text, as the public site does (and so do
+        the autocomplete boxes); an exact slug matches too."""
+        if search_term.strip() and any(f.name == "search_text" for f in self.model._meta.get_fields()):
+            condition = Q(slug=search_term.strip()) | search_q(normalize_query(search_term))
+            return queryset.filter(condition), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_fieldsets(self, request, obj=None):
         """The model's fieldsets, then the reason for the change, which the history keeps."""
@@ -508,6 +518,7 @@ class MeetingAdmin(RegistryAdmin):
     resource_classes = [resources.MeetingResource]
     form = registry_form(Meeting)
     list_display = ("name_ja", "body", "kind", "start_display", "session_number", "place_ja", "status")
+    ordering = ("-start_date", "-id")  # the meeting_admin_order index
     list_filter = ("status", "kind", "start_precision")
     list_select_related = ("body",)
     search_fields = (*NAME_SEARCH, "place_ja", "place_en", "summary_ja", "summary_en")

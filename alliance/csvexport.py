@@ -1,53 +1,18 @@
-"""CSV export written by PostgreSQL: COPY (the list's own queryset, as text columns) TO STDOUT.
+"""CSV export written by PostgreSQL: COPY (…) TO STDOUT, over the list's own queryset.
 
-The page and its CSV share one queryset (filters, search, sort); here it gets one text
-column per CSV column, every cell guarded against formulas and every date at its
-precision by SQL functions from the migrations. PostgreSQL writes the CSV, which
-streams to the reader in chunks (bounded memory); only the line ends are changed, to
-CRLF, outside quoted cells.
+The page and its CSV share one queryset (filters, search, sort). Its ids, in order,
+become the CTE ``sel``; each listing's SQL joins its related names onto ``sel`` with
+set-based aggregates (one pass over attendees, not one subquery per meeting), guards
+every text cell against formulas and writes every date at its precision with SQL
+functions from the migrations. PostgreSQL writes the CSV, which streams to the reader
+in chunks (bounded memory); only the line ends are changed, to CRLF, outside quoted cells.
 """
 
 import time
 
 from django.db import connection
-from django.db.models import F, Func, TextField, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
 
 BOM = "\ufeff"
-
-
-class Cell(Func):
-    """alliance_csv_cell(text): a leading ' where a spreadsheet would run the cell."""
-
-    function = "alliance_csv_cell"
-    output_field = TextField()
-
-
-class IsoDate(Func):
-    """alliance_partial_date(date, precision): 1996, 2009-11 or 2017-04-25."""
-
-    function = "alliance_partial_date"
-    output_field = TextField()
-
-
-def text(expression):
-    if isinstance(expression, str):
-        expression = F(expression)
-    return Cell(expression)
-
-
-def partial_date(name):
-    return IsoDate(F(f"{name}_date"), F(f"{name}_precision"))
-
-
-def sql(snippet):
-    """A correlated subquery or expression over the list's own table (no parameters)."""
-    return RawSQL(snippet, [], output_field=TextField())
-
-
-def permalink(base_url, url_prefix):
-    return Concat(Value(base_url + url_prefix), F("slug"), Value("/"), output_field=TextField())
 
 
 class CrlfLines:
@@ -67,14 +32,21 @@ class CrlfLines:
         return b'"'.join(parts)
 
 
-def stream(queryset, columns):
+def export_sql(queryset, select_sql, url_prefix):
+    """The full export query: the queryset's ids in order as ``sel``, then the listing's SQL."""
+    ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
+    sql = (
+        f"WITH sel AS MATERIALIZED (SELECT q.id, row_number() OVER () AS ord FROM ({ids_sql}) AS q(id)) "
+        + select_sql
+    )
+    return sql, [*ids_params, url_prefix]
+
+
+def stream(queryset, headers, select_sql, url_prefix):
     """The CSV bytes: BOM and header, then PostgreSQL's COPY output, chunk by chunk."""
-    names = [f"csv_{i}" for i in range(len(columns))]
-    rows = queryset.annotate(**{name: expression for name, (_h, expression) in zip(names, columns, strict=True)})
-    query, params = rows.values_list(*names).query.sql_with_params()
-    copy_sql = f"COPY ({query}) TO STDOUT WITH (FORMAT csv)"
-    header = ",".join(header for header, _e in columns)
-    yield (BOM + header + "\r\n").encode("utf-8")
+    sql, params = export_sql(queryset, select_sql, url_prefix)
+    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+    yield (BOM + ",".join(headers) + "\r\n").encode("utf-8")
     lines = CrlfLines()
     started = time.monotonic()
     with connection.cursor() as cursor:

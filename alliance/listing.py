@@ -20,7 +20,9 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -191,37 +193,47 @@ class PeriodFilter(Filter):
 # --- sorting and cursors ---------------------------------------------------------
 
 
+# Undated rows sort last either way: a date column is sorted through COALESCE with
+# the far end of the calendar, which the matching expression index also uses.
+from .models import LAST_ASCENDING, LAST_DESCENDING  # noqa: E402
+
+
 @dataclass(frozen=True)
 class Sort:
     label: str
     column: str  # one column; the id breaks ties
     descending: bool = False
+    undated_last: bool = False  # a nullable date column, sorted through COALESCE
+
+    def key(self):
+        if self.undated_last:
+            sentinel = LAST_DESCENDING if self.descending else LAST_ASCENDING
+            return Coalesce(F(self.column), Value(sentinel))
+        return F(self.column)
+
+    def key_value(self, value):
+        if self.undated_last and value is None:
+            return LAST_DESCENDING if self.descending else LAST_ASCENDING
+        return value
 
     def order(self, reverse=False):
         descending = self.descending != reverse
-        # Undated rows go last in either direction; reading backwards puts them first.
-        col = F(self.column)
-        nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
         if descending:
-            return [col.desc(**nulls), F("id").desc()]
-        return [col.asc(**nulls), F("id").asc()]
+            return [self.key().desc(), F("id").desc()]
+        return [self.key().asc(), F("id").asc()]
 
     def after(self, value, pk, reverse=False) -> Q:
-        """Rows that come after (value, pk) in this order (or before it, when reverse)."""
-        c = self.column
+        """Rows that come after (value, pk) in this order (or before it, when reverse):
+        a row comparison, (key, id) > (value, pk), which an index on (key, id) answers
+        as a range however deep the page is."""
         descending = self.descending != reverse
-        beyond = "lt" if descending else "gt"
-        if not reverse:
-            if value is None:
-                return Q(**{f"{c}__isnull": True, f"id__{beyond}": pk})
-            return (
-                Q(**{f"{c}__{beyond}": value})
-                | Q(**{c: value, f"id__{beyond}": pk})
-                | Q(**{f"{c}__isnull": True})
-            )
-        if value is None:
-            return Q(**{f"{c}__isnull": False}) | Q(**{f"{c}__isnull": True, f"id__{beyond}": pk})
-        return Q(**{f"{c}__{beyond}": value}) | Q(**{c: value, f"id__{beyond}": pk})
+        bound = (self.key_value(value), pk)
+        if "__" in self.column:
+            # A column of a related table (seats by body name): no row comparison.
+            beyond = "lt" if descending else "gt"
+            return Q(**{f"{self.column}__{beyond}": value}) | Q(**{self.column: value, f"id__{beyond}": pk})
+        lookup = TupleLessThan if descending else TupleGreaterThan
+        return Q(lookup(Tuple(self.key(), F("id")), bound))
 
 
 def encode_cursor(value, pk) -> str:
@@ -259,9 +271,11 @@ class Listing:
     sorts: dict = {}
     default_sort = ""
 
-    def csv_columns(self):
-        """[(snake_case header, SQL text expression)] for the CSV, in order."""
-        raise NotImplementedError
+    # The CSV: stable snake_case headers, and the SQL that follows "WITH sel AS (…)" (the
+    # list's ids in order) to give one text column per header; its last column is the
+    # permalink, "%s || slug || '/'" with the URL prefix as the parameter.
+    csv_headers: list = []
+    csv_select = ""
 
     def base_queryset(self):
         return self.model.objects.for_public_list()

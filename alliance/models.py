@@ -9,7 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Prefetch, Q, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +43,9 @@ class Status(models.TextChoices):
 
 
 PUBLISHED = Q(status=Status.PUBLISHED)
+# The ends of the calendar that undated rows sort as, in the public lists (see listing.Sort).
+LAST_ASCENDING = datetime.date(9999, 12, 31)
+LAST_DESCENDING = datetime.date(1, 1, 1)
 
 
 class Side(models.TextChoices):
@@ -469,8 +472,10 @@ class Agreement(Named):
         indexes = [
             models.Index(fields=["in_force_date", "ended_date"], name="agreement_in_force"),
             # The public list's keyset sorts, over published rows only.
-            models.Index(F("signed_date").asc(nulls_last=True), "id", name="agreement_signed", condition=PUBLISHED),
-            models.Index(F("signed_date").desc(nulls_last=True), F("id").desc(), name="agreement_signed_desc", condition=PUBLISHED),
+            models.Index(Coalesce("signed_date", Value(LAST_ASCENDING)), "id", name="agreement_signed", condition=PUBLISHED),
+            models.Index(
+                Coalesce("signed_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="agreement_signed_desc", condition=PUBLISHED
+            ),
             models.Index("name_ja", "id", name="agreement_name", condition=PUBLISHED),
             search_index("agreement"),
         ]
@@ -641,7 +646,7 @@ class Body(Named):
         ]
         indexes = [
             models.Index("name_ja", "id", name="body_name", condition=PUBLISHED),
-            models.Index(F("established_date").asc(nulls_last=True), "id", name="body_established", condition=PUBLISHED),
+            models.Index(Coalesce("established_date", Value(LAST_ASCENDING)), "id", name="body_established", condition=PUBLISHED),
             search_index("body"),
         ]
 
@@ -862,8 +867,15 @@ class Meeting(Named):
         ]
         indexes = [
             # The public list's keyset sorts, over published rows only.
-            models.Index(F("start_date").desc(nulls_last=True), F("id").desc(), name="meeting_start_desc", condition=PUBLISHED),
-            models.Index(F("start_date").asc(nulls_last=True), "id", name="meeting_start", condition=PUBLISHED),
+            models.Index(
+                Coalesce("start_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="meeting_start_desc", condition=PUBLISHED
+            ),
+            models.Index(Coalesce("start_date", Value(LAST_ASCENDING)), "id", name="meeting_start", condition=PUBLISHED),
+            models.Index(
+                "kind", Coalesce("start_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="meeting_kind_start", condition=PUBLISHED
+            ),
+            # The admin's changelist order (drafts included).
+            models.Index(F("start_date").desc(), F("id").desc(), name="meeting_admin_order"),
             models.Index("name_ja", "id", name="meeting_name", condition=PUBLISHED),
             models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
             search_index("meeting"),

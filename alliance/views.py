@@ -1,5 +1,7 @@
 """The public, read-only site: home, search, lists with CSV, detail pages and the charts."""
 
+import hashlib
+
 from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.http import Http404, StreamingHttpResponse
@@ -11,7 +13,6 @@ from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
 from . import csvexport
-from .csvexport import permalink
 from .listing import PAGE_SIZE, csv_filename
 from .lists import LISTINGS
 from .models import (
@@ -100,7 +101,8 @@ class PublicListView(View):
         """The count and the facet counts: whole-table aggregates, so they are cached until
         the registry changes (its version is in the key), per list, query and language."""
         params = state.query_string(after=None, before=None)
-        key = f"list:{listing.name}:{get_language()}:{registry_version(request)}:{params}"
+        digest = hashlib.sha256(f"{get_language()}|{registry_version(request)}|{params}".encode()).hexdigest()
+        key = f"list:{listing.name}:{digest}"
         summary = cache.get(key)
         if summary is None:
             summary = {"count": state.count(), "facets": state.facets()}
@@ -117,9 +119,9 @@ class PublicCsvView(View):
     def get(self, request):
         listing = LISTINGS[self.listing_name]
         state = listing.read(request.GET)
-        url_prefix = reverse(f"alliance:{listing.name}-detail", args=["-"])[:-2]
-        columns = [*listing.csv_columns(), ("url", permalink(request.build_absolute_uri("/")[:-1], url_prefix))]
-        response = StreamingHttpResponse(csvexport.stream(state.queryset(), columns), content_type="text/csv; charset=utf-8")
+        url_prefix = request.build_absolute_uri(reverse(f"alliance:{listing.name}-detail", args=["-"])[:-2])
+        rows = csvexport.stream(state.queryset(), listing.csv_headers, listing.csv_select, url_prefix)
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         stem = "people" if listing.name == "person" else listing.model._meta.model_name + "s"
         response["Content-Disposition"] = f'attachment; filename="{csv_filename(stem)}"'
         return response

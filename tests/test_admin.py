@@ -284,3 +284,12 @@ def test_changelists_run_the_same_queries_for_3_rows_as_for_15(editor_client, mo
     fill(12)
     with django_assert_num_queries(len(small)):
         assert editor_client.get(url).status_code == 200
+
+
+def test_admin_search_uses_the_same_normalised_search_as_the_public_site(editor_client):
+    make_body(slug="acm", name_ja="同盟調整メカニズム", abbreviation="ACM")
+    make_body(slug="other", name_ja="防衛協力小委員会")
+    listing = editor_client.get(admin_url(Body, "changelist"), {"q": "ＡＣＭ"})  # full-width finds half-width
+    assert [b.slug for b in listing.context["cl"].result_list] == ["acm"]
+    assert [b.slug for b in editor_client.get(admin_url(Body, "changelist"), {"q": "other"}).context["cl"].result_list] == ["other"]
+    assert [b.slug for b in editor_client.get(admin_url(Body, "changelist"), {"q": "委"}).context["cl"].result_list] == ["other"]

@@ -97,3 +97,9 @@ def test_the_list_page_links_to_its_csv_with_the_same_query(client):
     make_meeting()
     html = client.get(reverse("alliance:meeting-list"), {"kind": "summit", "q": "日米"}).content.decode()
     assert reverse("alliance:meeting-csv") + "?q=%E6%97%A5%E7%B1%B3&amp;kind=summit" in html
+
+
+def test_outcomes_are_one_cell_of_trimmed_lines(client):
+    make_meeting(outcomes_ja="  協力の推進で一致\r\n\r\n  次回会合の開催で一致  \n")
+    _, raw = download(client, "meeting")
+    assert parse(raw)[0]["outcomes_ja"] == "協力の推進で一致; 次回会合の開催で一致"
