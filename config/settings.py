@@ -128,17 +128,17 @@ def database_settings() -> dict:
     if env_bool("DATABASE_POOL"):
         # psycopg's pool lives inside each worker process; Django requires
         # CONN_MAX_AGE=0 with it.
-        from psycopg_pool import ConnectionPool
-
         config["OPTIONS"] = {
             "pool": {
                 "min_size": 1,
                 "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
-                "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "5")),
-                # A connection broken by a database restart is replaced, not handed out.
-                "check": ConnectionPool.check_connection,
+                # While the database is down a request waits this long, then gets the 503 page.
+                "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "2")),
             }
         }
+        # Django then checks each pooled connection before handing it out, so one broken
+        # by a database restart is replaced instead of failing a request.
+        config["CONN_HEALTH_CHECKS"] = True
         config["CONN_MAX_AGE"] = 0
     else:
         config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
@@ -212,7 +212,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # changes every ETag even where the data did not change.
 RELEASE_ID = os.environ.get("RELEASE_ID") or _release_id()
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
+# Per process: list counts and facets, and rendered public pages (compressed), all keyed
+# by the data version, so nothing in it is ever stale.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 3000}}}
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -145,3 +145,14 @@ def test_import_file_reports_bad_rows_and_writes_nothing(tmp_path, capsys):
     path.write_text("slug,status,name_ja,country\r\nok,draft,山田,jp\r\n", encoding="utf-8-sig")
     call_command("import_file", "people", str(path))
     assert Person.objects.get(slug="ok").name_ja == "山田"
+
+
+@pytest.mark.django_db
+def test_a_rendered_page_is_served_from_the_cache_until_the_data_changes(client, django_assert_max_num_queries):
+    body = make_body(slug="acm", name_ja="同盟調整メカニズム")
+    url = reverse("alliance:body-detail", args=["acm"])
+    first = client.get(url).content
+    with django_assert_max_num_queries(1):  # the data version only
+        assert client.get(url).content == first
+    Body.objects.filter(pk=body.pk).update(name_ja="同盟調整メカニズム（改）")
+    assert "（改）" in client.get(url).content.decode()

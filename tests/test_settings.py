@@ -41,3 +41,22 @@ def test_postgres_variables_configure_the_database():
     env |= {"POSTGRES_HOST": "db", "POSTGRES_DB": "registry", "POSTGRES_USER": "alliance", "POSTGRES_PASSWORD": "pw"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert out == ["django.db.backends.postgresql", "db", "5432", "registry", "alliance"]
+
+
+def test_the_pooled_production_configuration_connects(django_db_setup, django_db_blocker):
+    """DATABASE_POOL=true builds psycopg's pool (the production setting) and queries through it."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        params = connection.get_connection_params()
+    url = f"postgres://{params.get('user', 'postgres')}@{params['host']}:{params['port']}/{connection.settings_dict['NAME']}"
+    if params.get("password"):
+        url = url.replace("@", f":{params['password']}@", 1)
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "cursor = connection.cursor(); cursor.execute('select 41 + 1'); print(cursor.fetchone()[0], bool(connection.pool))"
+    )
+    env = {**PRODUCTION_ENV, "DATABASE_URL": url, "DATABASE_POOL": "true", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "POSTGRES_"))}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout.split() == ["42", "True"], result.stderr[-2000:]

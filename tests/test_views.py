@@ -2,6 +2,7 @@
 filters, facets, sort and search return the right records."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -186,3 +187,19 @@ def test_public_pages_answer_only_get_and_head(client, seeded):
         assert client.head(url).status_code == 200
         assert client.post(url).status_code == 405
         assert client.delete(url).status_code == 405
+
+
+def test_a_large_chronology_is_shown_a_year_at_a_time(client, seeded, monkeypatch):
+    from alliance import views
+
+    whole = client.get(reverse("alliance:chronology"))
+    assert whole.context["selected"] is None and len(whole.context["timeline"]) > 10
+    monkeypatch.setattr(views, "CHRONOLOGY_ALL_UP_TO", 10)
+    cache.clear()  # the same data and URL: the rendered page would come from the cache
+    latest = client.get(reverse("alliance:chronology"))
+    years = [year for year, _n in latest.context["index"]]
+    assert latest.context["selected"] == years[-1]
+    assert [year for year, _events in latest.context["timeline"]] == [years[-1]]
+    one = client.get(reverse("alliance:chronology"), {"year": "1960"})
+    assert [year for year, _events in one.context["timeline"]] == [1960]
+    assert client.get(reverse("alliance:chronology"), {"year": "abc"}).status_code == 200
