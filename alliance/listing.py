@@ -24,9 +24,10 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from .models import LAST_ASCENDING, LAST_DESCENDING
 from .partial_dates import PartialDate, overlaps_q
 from .search import normalize_query, search_q
 
@@ -136,8 +137,6 @@ class RelatedFilter(Filter):
             .annotate(n=Count("pk"))
             .order_by("-n", f"{self.field}__name_ja")[:FACET_LIMIT]
         )
-        from django.utils.translation import get_language
-
         english = (get_language() or "ja").startswith("en")
         return [
             (slug, (name_en if english and name_en else name_ja), n, current is not None and slug == current.slug)
@@ -195,9 +194,6 @@ class PeriodFilter(Filter):
 
 # Undated rows sort last either way: a date column is sorted through COALESCE with
 # the far end of the calendar, which the matching expression index also uses.
-from .models import LAST_ASCENDING, LAST_DESCENDING  # noqa: E402
-
-
 @dataclass(frozen=True)
 class Sort:
     label: str

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from .listing import (
     BooleanFilter,
     ChoiceFilter,
-    Filter,
     Listing,
     OnDateFilter,
     PeriodFilter,
@@ -16,24 +15,17 @@ from .listing import (
 from .models import Agreement, Body, Country, Level, Meeting, Membership, Organization, Person, Side
 
 
-class InForceFilter(Filter):
+class InForceFilter(ChoiceFilter):
     """In force today, or not."""
 
-    facet = True
-
     def __init__(self):
-        super().__init__("state", _("効力"))
-        self.choices = [("in_force", _("現在有効")), ("not_in_force", _("失効・未発効・不明"))]
-
-    def parse(self, raw):
-        return ChoiceFilter.parse(self, raw)
+        super().__init__(
+            "state", _("効力"), "", [("in_force", _("現在有効")), ("not_in_force", _("失効・未発効・不明"))]
+        )
 
     def apply(self, qs, value):
         current = Agreement.objects.in_force_on(timezone.localdate()).values("pk")
         return qs.filter(pk__in=current) if value == "in_force" else qs.exclude(pk__in=current)
-
-    def describe(self, value):
-        return f"{self.label}: {dict(self.choices)[value]}"
 
     def facet_options(self, qs, current):
         total = qs.count()

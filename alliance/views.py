@@ -36,6 +36,7 @@ from .models import (
     Status,
     Tenure,
 )
+from .partial_dates import order_by
 from .search import normalize_query, search_q
 from .versioning import page_etag, registry_version
 
@@ -203,7 +204,7 @@ class BodyDetail(PublicDetailView):
             Prefetch("children", queryset=Body.objects.published()),
             Prefetch("successors", queryset=Body.objects.published()),
             Prefetch("memberships", queryset=Membership.objects.for_public_list().order_by("side", "position", "pk")),
-            Prefetch("meetings", queryset=Meeting.objects.published().order_by("-start_date", "pk")),
+            Prefetch("meetings", queryset=Meeting.objects.published().order_by(*order_by("start", descending=True))),
         )
 
     def get_context_data(self, **kwargs):
@@ -231,7 +232,7 @@ class PersonDetail(PublicDetailView):
                 "participations",
                 queryset=Participation.objects.filter(meeting__status=PUBLISHED)
                 .select_related("meeting", "post")
-                .order_by("-meeting__start_date"),
+                .order_by(*order_by("meeting__start", descending=True)),
             ),
         )
 
@@ -280,7 +281,7 @@ class PostDetail(PublicDetailView):
                 "participations",
                 queryset=Participation.objects.filter(meeting__status=PUBLISHED)
                 .select_related("meeting", "person")
-                .order_by("-meeting__start_date"),
+                .order_by(*order_by("meeting__start", descending=True)),
             ),
         )
 
