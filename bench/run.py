@@ -43,11 +43,11 @@ from django.db import connection, connections, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from alliance.csvexport import export_sql  # noqa: E402
-from alliance.listing import encode_cursor  # noqa: E402
-from alliance.lists import LISTINGS  # noqa: E402
 from alliance.models import Meeting  # noqa: E402
-from alliance.search import normalize_query, search_q  # noqa: E402
+from alliance.public.engine import encode_cursor  # noqa: E402
+from alliance.public.entities import LISTS  # noqa: E402
+from alliance.public.export import export_sql  # noqa: E402
+from alliance.public.search import normalize_query, search_q  # noqa: E402
 
 SIZES = {"tiny": 5, "medium": 500, "small": 1000, "large": int(os.environ.get("BENCH_LARGE", "100000"))}
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
@@ -93,7 +93,7 @@ _request_counter = iter(range(10**9))
 
 
 def fetch(c, url):
-    # A parameter no listing reads: the rendered-page cache (keyed by the full URL) misses,
+    # A parameter no entity reads: the rendered-page cache (keyed by the full URL) misses,
     # so every timing includes rendering; counts and facets still come from their cache.
     if not url.startswith("/admin/"):  # the admin caches no pages (and refuses unknown parameters)
         url += ("&" if "?" in url else "?") + f"_bench={next(_request_counter)}"
@@ -122,8 +122,8 @@ def cold(fn):
 
 
 def deep_cursor(fraction=0.9):
-    listing = LISTINGS["meeting"]
-    sort = listing.sorts[listing.default_sort]
+    entity = LISTS["meeting"]
+    sort = entity.sorts[entity.default_sort]
     qs = Meeting.objects.published().order_by(*sort.order())
     n = qs.count()
     row = qs.values_list("start_date", "pk")[int(n * fraction)]
@@ -159,8 +159,8 @@ def copy_raw():
 
 def copy_same_query():
     """COPY of exactly the rows and columns the export writes, straight from PostgreSQL."""
-    listing = LISTINGS["meeting"]
-    sql, params = export_sql(listing.read({}).queryset(), listing.csv_select, "http://localhost/meetings/")
+    entity = LISTS["meeting"]
+    sql, params = export_sql(entity.read({}).queryset(), entity, "http://localhost/meetings/")
     total = 0
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
@@ -197,8 +197,8 @@ def search_time(term, seqscan=False):
 
 def query_counts(c):
     counts = {}
-    for name in LISTINGS:
-        base = {"agreement": "/agreements/", "body": "/bodies/", "membership": "/members/", "person": "/people/", "meeting": "/meetings/"}[name]
+    for name in LISTS:
+        base = {"agreement": "/agreements/", "body": "/bodies/", "seat": "/members/", "person": "/people/", "meeting": "/meetings/"}[name]
         for url in (base, base + "export.csv"):
             cache.clear()
             with CaptureQueriesContext(connection) as ctx:

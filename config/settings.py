@@ -100,7 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "alliance.context_processors.language_switch",
+                "alliance.public.context_processors.language_switch",
             ],
         },
     },

@@ -46,7 +46,7 @@ def roles(db):
     """The editorial groups (a flush by an earlier test would have removed them)."""
     from django.apps import apps
 
-    from alliance.roles import sync_roles
+    from alliance.editorial.roles import sync_roles
 
     sync_roles(apps)
 

@@ -7,11 +7,11 @@ from alliance.models import (
     Body,
     Citation,
     Meeting,
-    Membership,
     Organization,
     Participation,
     Person,
     Post,
+    Seat,
     Source,
     Status,
 )
@@ -69,13 +69,13 @@ def make_body(**kw):
     return Body.objects.create(**{**defaults, **_dates(kw)})
 
 
-def make_membership(**kw):
+def make_seat(**kw):
     if not {"post", "organization", "person"} & kw.keys():
         kw["post"] = make_post()
     if "body" not in kw:
         kw["body"] = make_body()
     defaults = {"slug": _slug("seat"), "side": "jp", "status": Status.PUBLISHED}
-    return Membership.objects.create(**{**defaults, **_dates(kw)})
+    return Seat.objects.create(**{**defaults, **_dates(kw)})
 
 
 def make_meeting(**kw):

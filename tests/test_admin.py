@@ -15,9 +15,9 @@ from alliance.models import (
     Body,
     Meeting,
     MeetingDocument,
-    Membership,
     Person,
     Post,
+    Seat,
     Source,
 )
 
@@ -26,10 +26,10 @@ from .factories import (
     make_body,
     make_citation,
     make_meeting,
-    make_membership,
     make_participation,
     make_person,
     make_post,
+    make_seat,
     make_source,
 )
 
@@ -92,7 +92,7 @@ def one_of_everything():
     source = make_source()
     agreement = make_agreement()
     body = make_body(legal_basis=agreement)
-    seat = make_membership(body=body)
+    seat = make_seat(body=body)
     meeting = make_meeting(body=body)
     participation = make_participation(meeting=meeting, person=make_person())
     citation = make_citation(source=source, body=body)
@@ -153,18 +153,18 @@ def test_an_editor_records_an_agreement_a_body_with_a_seat_and_a_meeting(editor_
         parent=parent.pk,
         status="published",
         **{
-            "memberships-0-side": "jp",
-            "memberships-0-post": post.pk,
-            "memberships-0-level": "dg",
-            "memberships-0-role": "代表",
-            "memberships-0-position": "1",
-            "memberships-0-start": "2015年11月",
-            "memberships-0-status": "published",
+            "seats-0-side": "jp",
+            "seats-0-post": post.pk,
+            "seats-0-level": "dg",
+            "seats-0-role": "代表",
+            "seats-0-position": "1",
+            "seats-0-start": "2015年11月",
+            "seats-0-status": "published",
         },
     )
     body = Body.objects.get(slug="acg")
     assert body.parent == parent
-    seat = body.memberships.get()
+    seat = body.seats.get()
     assert (seat.side, seat.post, seat.level, seat.start.iso()) == ("jp", post, "dg", "2015-11")
     assert seat.slug == "acg-jp-jp-dg-north-american-affairs"
 
@@ -197,8 +197,8 @@ def test_an_editor_records_an_agreement_a_body_with_a_seat_and_a_meeting(editor_
     assert (attendee.person, attendee.post) == (person, post)
     assert meeting.citations.get().source == source
     # The changelist shows what was entered, dates at their precision.
-    listing = client.get(admin_url(Agreement, "changelist")).content.decode()
-    assert "1996-04" in listing
+    entity = client.get(admin_url(Agreement, "changelist")).content.decode()
+    assert "1996-04" in entity
 
 
 def test_a_bad_date_is_refused_with_a_message_and_nothing_is_saved(editor_client):
@@ -234,12 +234,12 @@ def test_a_seat_with_two_members_is_refused_in_the_inline(editor_client):
             name_ja="日米防衛協力小委員会",
             slug="sdc",
             kind="committee",
-            **{"memberships-0-side": "jp", "memberships-0-post": post.pk, "memberships-0-person": person.pk, "memberships-0-position": "0"},
+            **{"seats-0-side": "jp", "seats-0-post": post.pk, "seats-0-person": person.pk, "seats-0-position": "0"},
         ),
     )
     assert response.status_code == 200
     assert any("ちょうど一つ" in str(v) for v in errors_of(response).values())
-    assert not Body.objects.exists() and not Membership.objects.exists()
+    assert not Body.objects.exists() and not Seat.objects.exists()
 
 
 def test_the_change_form_shows_a_partial_date_as_typed_precision(editor_client):
@@ -270,8 +270,8 @@ def test_changelists_run_the_same_queries_for_3_rows_as_for_15(editor_client, mo
             body = make_body(legal_basis=agreement, parent=make_body())
             meeting = make_meeting(body=body)
             attendee = make_participation(meeting=meeting, person=make_person(), post=make_post())
-            seat = make_membership(body=body)
-            for record in ({"agreement": agreement}, {"body": body}, {"meeting": meeting}, {"participation": attendee}, {"membership": seat}):
+            seat = make_seat(body=body)
+            for record in ({"agreement": agreement}, {"body": body}, {"meeting": meeting}, {"participation": attendee}, {"seat": seat}):
                 make_citation(source=source, **record)
             MeetingDocument.objects.create(meeting=meeting, agreement=agreement, kind="signed")
             AgreementRelation.objects.create(subject=agreement, kind="amends", object=make_agreement())
@@ -289,7 +289,7 @@ def test_changelists_run_the_same_queries_for_3_rows_as_for_15(editor_client, mo
 def test_admin_search_uses_the_same_normalised_search_as_the_public_site(editor_client):
     make_body(slug="acm", name_ja="同盟調整メカニズム", abbreviation="ACM")
     make_body(slug="other", name_ja="防衛協力小委員会")
-    listing = editor_client.get(admin_url(Body, "changelist"), {"q": "ＡＣＭ"})  # full-width finds half-width
-    assert [b.slug for b in listing.context["cl"].result_list] == ["acm"]
+    entity = editor_client.get(admin_url(Body, "changelist"), {"q": "ＡＣＭ"})  # full-width finds half-width
+    assert [b.slug for b in entity.context["cl"].result_list] == ["acm"]
     assert [b.slug for b in editor_client.get(admin_url(Body, "changelist"), {"q": "other"}).context["cl"].result_list] == ["other"]
     assert [b.slug for b in editor_client.get(admin_url(Body, "changelist"), {"q": "委"}).context["cl"].result_list] == ["other"]

@@ -114,7 +114,7 @@ def test_an_editor_imports_fixes_publishes_and_reverts(browser, live_server, tmp
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from alliance.roles import sync_roles
+    from alliance.editorial.roles import sync_roles
 
     from .factories import make_body
 

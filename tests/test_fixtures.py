@@ -13,11 +13,11 @@ from .factories import (
     make_body,
     make_citation,
     make_meeting,
-    make_membership,
     make_organization,
     make_participation,
     make_person,
     make_post,
+    make_seat,
 )
 
 # flush (TRUNCATE) needs a real transaction, not the test's wrapping one.
@@ -55,7 +55,7 @@ def registry():
     relation = AgreementRelation.objects.create(subject=treaty, kind="supersedes", object=old)
     scc = make_body(slug="scc", legal_basis=treaty, legal_basis_article="第4条", established="1960")
     sdc = make_body(slug="sdc", parent=scc, established="1976-07")
-    seat = make_membership(slug="scc-jp-minister", body=scc, post=minister, level="minister", as_needed=False)
+    seat = make_seat(slug="scc-jp-minister", body=scc, post=minister, level="minister", as_needed=False)
     meeting = make_meeting(slug="scc-2023-01", body=scc, start="2023-01-11", place_ja="ワシントンD.C.")
     sdc.established_at = meeting
     sdc.save()
@@ -70,7 +70,7 @@ def registry():
         {"post": minister},
         {"person": person},
         {"tenure": tenure},
-        {"membership": seat},
+        {"seat": seat},
         {"meeting": meeting},
         {"participation": attendee},
         {"meeting_document": document},

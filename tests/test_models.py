@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from alliance.models import Agreement, AgreementRelation, Body, Citation, Membership, Participation
+from alliance.models import Agreement, AgreementRelation, Body, Citation, Participation, Seat
 from alliance.partial_dates import PartialDate
 
 from .factories import (
@@ -15,11 +15,11 @@ from .factories import (
     make_body,
     make_citation,
     make_meeting,
-    make_membership,
     make_organization,
     make_participation,
     make_person,
     make_post,
+    make_seat,
     make_source,
 )
 
@@ -39,15 +39,15 @@ def update(model, pk, **fields):
 
 def test_a_seat_must_hold_exactly_one_member():
     body, post, org = make_body(), make_post(), make_organization()
-    with violates("membership_exactly_one_member"), transaction.atomic():
-        Membership.objects.create(slug="none", body=body, side="jp")
-    with violates("membership_exactly_one_member"), transaction.atomic():
-        Membership.objects.create(slug="two", body=body, side="jp", post=post, organization=org)
-    assert Membership.objects.create(slug="one", body=body, side="jp", organization=org).member == org
+    with violates("seat_exactly_one_member"), transaction.atomic():
+        Seat.objects.create(slug="none", body=body, side="jp")
+    with violates("seat_exactly_one_member"), transaction.atomic():
+        Seat.objects.create(slug="two", body=body, side="jp", post=post, organization=org)
+    assert Seat.objects.create(slug="one", body=body, side="jp", organization=org).member == org
 
 
 def test_clean_explains_the_one_member_rule():
-    seat = Membership(slug="x", body=make_body(), side="jp")
+    seat = Seat(slug="x", body=make_body(), side="jp")
     with pytest.raises(ValidationError, match="ちょうど一つ"):
         seat.full_clean()
 
@@ -74,9 +74,9 @@ def test_an_end_cannot_fall_before_its_start():
         update(Agreement, agreement.pk, ended_date=datetime.date(2009, 10, 1), ended_precision="month")
     with violates("agreement_in_force_not_before_signed"):
         update(Agreement, agreement.pk, in_force_date=datetime.date(2009, 11, 2), in_force_precision="day")
-    seat = make_membership(start="2015-04-27")
-    with violates("membership_end_not_before_start"):
-        update(Membership, seat.pk, end_date=datetime.date(2014, 1, 1), end_precision="year")
+    seat = make_seat(start="2015-04-27")
+    with violates("seat_end_not_before_start"):
+        update(Seat, seat.pk, end_date=datetime.date(2014, 1, 1), end_precision="year")
     body = make_body(established="2015")
     with violates("body_ended_not_before_established"):
         update(Body, body.pk, ended_date=datetime.date(2014, 12, 31), ended_precision="day")
@@ -165,7 +165,7 @@ def test_evidence_is_protected_from_deletion():
     with pytest.raises(ProtectedError):
         basis.delete()
     post = make_post()
-    make_membership(post=post)
+    make_seat(post=post)
     with pytest.raises(ProtectedError):
         post.delete()
 

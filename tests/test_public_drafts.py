@@ -9,10 +9,10 @@ from .factories import (
     make_agreement,
     make_body,
     make_meeting,
-    make_membership,
     make_participation,
     make_person,
     make_post,
+    make_seat,
 )
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +25,10 @@ def drafts():
     published_body = make_body(slug="acg", name_ja="同盟調整グループ", parent=acm)
     draft_body = make_body(slug="draft-body", name_ja=f"{SECRET}協議体", status="draft", parent=acm)
     draft_post = make_post(slug="draft-post", name_ja=f"{SECRET}長官", status="draft")
-    make_membership(body=published_body, post=make_post(name_ja="外務大臣"), slug="visible-seat")
-    make_membership(body=published_body, post=draft_post, slug="seat-held-by-draft-post")
-    make_membership(body=draft_body, post=make_post(), slug="seat-on-draft-body")
-    make_membership(body=published_body, post=make_post(), slug="draft-seat", status="draft")
+    make_seat(body=published_body, post=make_post(name_ja="外務大臣"), slug="visible-seat")
+    make_seat(body=published_body, post=draft_post, slug="seat-held-by-draft-post")
+    make_seat(body=draft_body, post=make_post(), slug="seat-on-draft-body")
+    make_seat(body=published_body, post=make_post(), slug="draft-seat", status="draft")
     make_agreement(slug="draft-agreement", name_ja=f"{SECRET}協定", kind="treaty", status="draft", signed="2020")
     draft_person = make_person(slug="draft-person", name_ja=f"{SECRET}氏", status="draft")
     meeting = make_meeting(slug="public-meeting", name_ja="公開の会議", body=draft_body, start="2021-03-16")
@@ -43,7 +43,7 @@ PAGES = [
     reverse("alliance:agreement-list"),
     reverse("alliance:agreement-list") + "?kind=treaty",
     reverse("alliance:body-list"),
-    reverse("alliance:membership-list"),
+    reverse("alliance:seat-list"),
     reverse("alliance:person-list"),
     reverse("alliance:meeting-list"),
     reverse("alliance:meeting-detail", args=["public-meeting"]),
@@ -53,7 +53,7 @@ PAGES = [
     reverse("alliance:search") + "?q=%E5%8D%94%E5%AE%9A",  # 協定: would match the draft agreement
     reverse("alliance:agreement-csv"),
     reverse("alliance:body-csv"),
-    reverse("alliance:membership-csv"),
+    reverse("alliance:seat-csv"),
     reverse("alliance:person-csv"),
     reverse("alliance:meeting-csv"),
 ]
@@ -77,9 +77,9 @@ def test_no_public_page_mentions_a_draft(client, drafts, url):
         reverse("alliance:person-detail", args=["draft-person"]),
         reverse("alliance:meeting-detail", args=["draft-meeting"]),
         reverse("alliance:post-detail", args=["draft-post"]),
-        reverse("alliance:membership-detail", args=["draft-seat"]),
-        reverse("alliance:membership-detail", args=["seat-on-draft-body"]),
-        reverse("alliance:membership-detail", args=["seat-held-by-draft-post"]),
+        reverse("alliance:seat-detail", args=["draft-seat"]),
+        reverse("alliance:seat-detail", args=["seat-on-draft-body"]),
+        reverse("alliance:seat-detail", args=["seat-held-by-draft-post"]),
         reverse("alliance:structure-of", args=["draft-body"]),
     ],
 )
@@ -92,7 +92,7 @@ def test_counts_and_facets_leave_drafts_out(client, drafts):
     facets = {flt.param: options for flt, options in response.context["facets"]}
     assert {label: count for label, count, *_ in facets["kind"]}["条約"] == 0
     assert response.context["count"] == 0
-    seats = client.get(reverse("alliance:membership-list"))
+    seats = client.get(reverse("alliance:seat-list"))
     assert [m.slug for m in seats.context["rows"]] == ["visible-seat"]
     home = client.get("/")
     assert dict((str(label), n) for _l, label, n in home.context["counts"])["会議"] == 1

@@ -4,10 +4,10 @@ import datetime
 
 import pytest
 
-from alliance.models import Agreement, Body, Meeting, Membership
+from alliance.models import Agreement, Body, Meeting, Seat
 from alliance.partial_dates import PartialDate, order_by
 
-from .factories import make_agreement, make_body, make_meeting, make_membership
+from .factories import make_agreement, make_body, make_meeting, make_seat
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -65,14 +65,14 @@ def test_body_active_on(established, ended, day, expected):
     assert (body in Body.objects.active_on(day)) is expected
 
 
-def test_membership_active_on():
-    seat = make_membership(start="2015-11-03", end="2020-03")
-    assert seat not in Membership.objects.active_on(D(2015, 11, 2))
-    assert seat in Membership.objects.active_on(D(2015, 11, 3))
-    assert seat in Membership.objects.active_on(D(2020, 3, 31))
-    assert seat not in Membership.objects.active_on(D(2020, 4, 1))
-    standing = make_membership()
-    assert standing in Membership.objects.active_on(D(1950, 1, 1))
+def test_seat_active_on():
+    seat = make_seat(start="2015-11-03", end="2020-03")
+    assert seat not in Seat.objects.active_on(D(2015, 11, 2))
+    assert seat in Seat.objects.active_on(D(2015, 11, 3))
+    assert seat in Seat.objects.active_on(D(2020, 3, 31))
+    assert seat not in Seat.objects.active_on(D(2020, 4, 1))
+    standing = make_seat()
+    assert standing in Seat.objects.active_on(D(1950, 1, 1))
 
 
 def test_held_between_treats_a_month_as_lying_within_it():

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.core.management import call_command
 
+from alliance.editorial.seedcheck import cited_models, quote_found, source_dir, squeeze, uncited
 from alliance.models import Citation, Source
-from alliance.seedcheck import cited_models, quote_found, source_dir, squeeze, uncited
 
 
 def dump() -> str:

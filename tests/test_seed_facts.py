@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from alliance.models import Agreement, AgreementRelation, Body, Meeting, Membership
+from alliance.models import Agreement, AgreementRelation, Body, Meeting, Seat
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def test_defense_of_japan_2020(seeded):
     assert dated(guam.signed, "2009-02", "month") and dated(guam.in_force, "2009-05", "month")
     assert cited_from(guam, "dow-2020")
     # 図表III-2-1-5: the SCC's US side was the ambassador and the Pacific commander until 1990.
-    ambassador = Membership.objects.get(slug="scc-us-ambassador-to-japan")
+    ambassador = Seat.objects.get(slug="scc-us-ambassador-to-japan")
     assert dated(ambassador.end, "1990-12-26", "day")
 
 
@@ -53,11 +53,11 @@ def test_defense_of_japan_2025_acm(seeded):
     assert dated(acm.established, "2015-11", "month")
     assert cited_from(acm, "dow-2025-acm") and cited_from(acm, "dow-2020")
     assert set(Body.objects.filter(parent=acm).values_list("slug", flat=True)) >= {"jc", "acg", "bocc", "cccs"}
-    us_dg = {s.organization.slug: s.as_needed for s in Membership.objects.filter(body__slug="acg", side="us", level="dg")}
+    us_dg = {s.organization.slug: s.as_needed for s in Seat.objects.filter(body__slug="acg", side="us", level="dg")}
     assert us_dg["us-department-of-state"] is True  # （注）必要に応じて参加
     assert us_dg["us-embassy-tokyo"] is False
-    assert set(Membership.objects.filter(body__slug="acg").values_list("level", flat=True)) == {"dg", "director", "working"}
-    jc = Membership.objects.filter(body__slug="jc")
+    assert set(Seat.objects.filter(body__slug="acg").values_list("level", flat=True)) == {"dg", "director", "working"}
+    jc = Seat.objects.filter(body__slug="jc")
     assert {(s.side, s.post.name_ja) for s in jc if s.role == "代表"} == {("jp", "外務省北米局長"), ("us", "在日米軍副司令官")}
 
 

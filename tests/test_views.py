@@ -6,11 +6,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
-from alliance.models import Agreement, Body, Meeting, Membership, Person
+from alliance.models import Agreement, Body, Meeting, Person, Seat
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["agreement", "body", "membership", "person", "meeting"]
+LISTS = ["agreement", "body", "seat", "person", "meeting"]
 
 
 def get(client, name, lang="ja", *args, **params):
@@ -38,7 +38,7 @@ def test_every_list_answers_in_both_languages(client, seeded, name, lang):
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-@pytest.mark.parametrize("model", [Agreement, Body, Membership, Person, Meeting])
+@pytest.mark.parametrize("model", [Agreement, Body, Seat, Person, Meeting])
 def test_every_detail_answers_with_its_citations(client, seeded, model, lang):
     for obj in model.objects.published()[:25]:
         with translation.override("ja"):
@@ -95,8 +95,8 @@ def test_kind_filter_and_its_facet_counts(client, seeded):
 
 
 def test_seat_filters_combine(client, seeded):
-    response = get(client, "membership-list", body="acg", side="us", as_needed="yes")
-    expected = Membership.objects.published().filter(body__slug="acg", side="us", as_needed=True)
+    response = get(client, "seat-list", body="acg", side="us", as_needed="yes")
+    expected = Seat.objects.published().filter(body__slug="acg", side="us", as_needed=True)
     assert response.context["count"] == expected.count() > 0
     assert {m.pk for m in rows(response)} == set(expected.values_list("pk", flat=True))
     assert "必要に応じて参加: はい" in response.context["state"].sentence()
@@ -152,13 +152,13 @@ def test_one_character_search_is_exact(client, seeded):
 
 
 def test_seats_are_searched_by_their_body_and_member(client, seeded):
-    found = rows(get(client, "membership-list", q="北米局長"))
+    found = rows(get(client, "seat-list", q="北米局長"))
     assert found and all("北米局長" in m.member.name_ja for m in found)
 
 
 def test_global_search_has_a_section_per_list(client, seeded):
     response = client.get(reverse("alliance:search"), {"q": "2+2"})
-    sections = {listing.name: hits for listing, label, hits, more in response.context["sections"]}
+    sections = {entity.name: hits for entity, label, hits, more in response.context["sections"]}
     assert sections["meeting"], "2+2 meetings"
     assert set(sections) == set(LISTS)
 
@@ -168,7 +168,7 @@ def test_detail_pages_link_related_records_both_ways(client, seeded):
     assert reverse("alliance:body-detail", args=["acm"]) in acg
     acm = client.get(reverse("alliance:body-detail", args=["acm"])).content.decode()
     assert reverse("alliance:body-detail", args=["acg"]) in acm
-    seat = Membership.objects.published().filter(body__slug="acg").first()
+    seat = Seat.objects.published().filter(body__slug="acg").first()
     assert seat.get_absolute_url() in acg
     assert reverse("alliance:body-detail", args=["acg"]) in client.get(seat.get_absolute_url()).content.decode()
 
@@ -190,7 +190,7 @@ def test_public_pages_answer_only_get_and_head(client, seeded):
 
 
 def test_a_large_chronology_is_shown_a_year_at_a_time(client, seeded, monkeypatch):
-    from alliance import views
+    from alliance.public import views
 
     whole = client.get(reverse("alliance:chronology"))
     assert whole.context["selected"] is None and len(whole.context["timeline"]) > 10

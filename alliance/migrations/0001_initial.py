@@ -303,7 +303,7 @@ class Migration(migrations.Migration):
             name='Citation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(default=alliance.models.new_citation_key, help_text='取込・フィクスチャ用の識別子。通常は自動のままで構いません。', max_length=120, unique=True, verbose_name='キー')),
+                ('key', models.SlugField(default=alliance.models.citations.new_citation_key, help_text='取込・フィクスチャ用の識別子。通常は自動のままで構いません。', max_length=120, unique=True, verbose_name='キー')),
                 ('locator', models.CharField(help_text='節の見出しや図表番号（例: 図表III-2-1-5）。', max_length=200, verbose_name='箇所')),
                 ('quote', models.TextField(help_text='資料の文言をそのまま写します。言い換えないでください。', verbose_name='引用')),
                 ('field', models.CharField(blank=True, help_text='特定の項目の根拠なら項目名（例: signed）。全体なら空欄。', max_length=60, verbose_name='対象の項目')),

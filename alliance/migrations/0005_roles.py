@@ -1,14 +1,8 @@
 from django.db import migrations
 
-
-def create_roles(apps, schema_editor):
-    from alliance.roles import sync_roles
-
-    sync_roles(apps, using=schema_editor.connection.alias)
-
-
-def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["editors", "publishers"]).delete()
+# The editorial roles used to be created here from a hand-written list of models. They
+# are now synchronised from the registry after every migrate (alliance/apps.py), so
+# this migration is kept only so that the migration history stays intact.
 
 
 class Migration(migrations.Migration):
@@ -18,4 +12,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = []

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from alliance.roles import EDITORS, PUBLISHERS
+from alliance.editorial.roles import EDITORS, PUBLISHERS
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from alliance.roles import EDITORS, PUBLISHERS, ROLE_NAMES
+from alliance.editorial.roles import EDITORS, PUBLISHERS, ROLE_NAMES
 
 
 class Command(BaseCommand):

@@ -3,23 +3,13 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from alliance import resources
+from alliance.editorial import resources
+from alliance.models import REGISTRY
 
-RESOURCES = {
-    "sources": resources.SourceResource,
-    "organizations": resources.OrganizationResource,
-    "posts": resources.PostResource,
-    "people": resources.PersonResource,
-    "tenures": resources.TenureResource,
-    "agreements": resources.AgreementResource,
-    "agreement-relations": resources.AgreementRelationResource,
-    "bodies": resources.BodyResource,
-    "seats": resources.MembershipResource,
-    "meetings": resources.MeetingResource,
-    "attendees": resources.ParticipationResource,
-    "meeting-documents": resources.MeetingDocumentResource,
-    "citations": resources.CitationResource,
-}
+
+def import_kinds():
+    """Kind name (as in the registry: "agreements", "seats", "attendees" …) → resource."""
+    return {entry.kind: resources.resource_for(entry.model) for entry in REGISTRY}
 
 
 class Command(BaseCommand):
@@ -29,7 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(RESOURCES))
+        parser.add_argument("kind", choices=sorted(import_kinds()))
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--user", help="Record the import in the history as this user's (their rights apply).")
@@ -45,7 +35,7 @@ class Command(BaseCommand):
         except UnicodeDecodeError as exc:
             raise CommandError("the file is not UTF-8: save it as CSV UTF-8") from exc
         account = get_user_model().objects.get(username=user) if user else None
-        result = RESOURCES[kind]().import_data(
+        result = import_kinds()[kind]().import_data(
             dataset, dry_run=True, raise_errors=False, use_transactions=True, file_name=path.name, user=account
         )
         for row in result.invalid_rows:
@@ -60,7 +50,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run, nothing written: {totals}")
             return
-        result = RESOURCES[kind]().import_data(
+        result = import_kinds()[kind]().import_data(
             dataset, dry_run=False, raise_errors=True, use_transactions=True, file_name=path.name, user=account
         )
         self.stdout.write(f"Imported {path.name}: {', '.join(f'{k} {v}' for k, v in result.totals.items() if v)}")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from alliance.editorial.seedcheck import cited_models, quotes_not_found, sources_without_text, uncited
 from alliance.models import Citation, Source
-from alliance.seedcheck import cited_models, quotes_not_found, sources_without_text, uncited
 
 
 class Command(BaseCommand):

@@ -13,11 +13,11 @@ from alliance.models import (
     Citation,
     Meeting,
     MeetingDocument,
-    Membership,
     Organization,
     Participation,
     Person,
     Post,
+    Seat,
     Source,
 )
 
@@ -114,7 +114,7 @@ class Command(BaseCommand):
                     [like],
                 )
             cursor.execute("UPDATE alliance_body SET established_at_id = NULL WHERE slug LIKE %s", [like])
-            for model in (Meeting, Membership, Body, Agreement, Person, Post, Organization, Source):
+            for model in (Meeting, Seat, Body, Agreement, Person, Post, Organization, Source):
                 if model is Agreement:
                     cursor.execute(
                         "DELETE FROM alliance_agreement_parties WHERE agreement_id IN (SELECT id FROM alliance_agreement WHERE slug LIKE %s)",
@@ -233,7 +233,7 @@ class Command(BaseCommand):
         )
 
         # Seats: about eight a body.
-        seat0 = next_id(Membership)
+        seat0 = next_id(Seat)
         rows, sid = [], seat0
         for b_index, bid in enumerate(bodies):
             for j in range(8):
@@ -245,7 +245,7 @@ class Command(BaseCommand):
                 )
                 sid += 1
         copy_rows(
-            Membership,
+            Seat,
             ["id", "slug", "status", "note", "body_id", "side", "post_id", "organization_id", "person_id", "role", "level", "as_needed", "position",
              "start_date", "start_precision", "end_date", "end_precision"],
             rows,
@@ -293,7 +293,7 @@ class Command(BaseCommand):
                 unique_docs.append(row)
         copy_rows(MeetingDocument, ["meeting_id", "agreement_id", "kind"], unique_docs)
         copy_rows(Citation, ["key", "source_id", "locator", "quote", "field", "meeting_id"], citation_rows)
-        for model in (Source, Organization, Post, Person, Agreement, Body, Membership, Meeting, Participation, MeetingDocument, Citation):
+        for model in (Source, Organization, Post, Person, Agreement, Body, Seat, Meeting, Participation, MeetingDocument, Citation):
             reset_sequence(model)
         counts.update(
             meetings=n_meetings,

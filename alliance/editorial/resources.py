@@ -14,33 +14,28 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from .listing import FORMULA_STARTS, csv_cell
-from .models import (
+from ..models import (
+    CITABLE,
+    CITED_FIELDS,
     Agreement,
     AgreementRelation,
     Body,
     Citation,
     Meeting,
     MeetingDocument,
-    Membership,
     Organization,
     Participation,
     Person,
     Post,
+    Seat,
     Source,
-    Status,
     Tenure,
 )
-from .partial_dates import PartialDate
+from ..partial_dates import PartialDate
+from ..public.cells import cell, unguard
+from .publishing import may_set_status
 
 # --- file formats ------------------------------------------------------------------
-
-
-def unescape(value):
-    """Undo csv_cell's formula guard: "'=x" back to "=x"."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
 
 
 class RegistryCSV(base_formats.CSV):
@@ -51,7 +46,7 @@ class RegistryCSV(base_formats.CSV):
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(dataset.headers or [])
         for row in dataset:
-            writer.writerow([csv_cell(value) for value in row])
+            writer.writerow([cell(value) for value in row])
         return "\ufeff" + out.getvalue()
 
     def create_dataset(self, in_stream, **kwargs):
@@ -65,7 +60,7 @@ class RegistryXLSX(base_formats.XLSX):
     def export_data(self, dataset, **kwargs):
         guarded = dataset.__class__(headers=dataset.headers)
         for row in dataset:
-            guarded.append([csv_cell(value) if isinstance(value, str) else value for value in row])
+            guarded.append([cell(value) if isinstance(value, str) else value for value in row])
         return super().export_data(guarded, **kwargs)
 
     def create_dataset(self, in_stream, **kwargs):
@@ -75,7 +70,7 @@ class RegistryXLSX(base_formats.XLSX):
 def _unescaped(dataset):
     clean = dataset.__class__(headers=[str(h).strip() if h is not None else "" for h in (dataset.headers or [])])
     for row in dataset:
-        clean.append([unescape(value) for value in row])
+        clean.append([unguard(value) for value in row])
     return clean
 
 
@@ -141,6 +136,27 @@ class SlugListWidget(widgets.ManyToManyWidget):
         return ";".join(o.slug for o in value.all()) if value is not None else ""
 
 
+class NaturalKeyWidget(widgets.Widget):
+    """A record without a slug, named by its natural key joined with "/"
+    (an attendee: ``scc-2023-01/2``; a relation: ``sofa/based_on/security-treaty-1960``)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        try:
+            return self.model._default_manager.get_by_natural_key(*text.split("/"))
+        except (self.model.DoesNotExist, ValueError, TypeError) as exc:
+            raise ValueError(f"「{text}」という{self.model._meta.verbose_name}は登録されていません。") from exc
+
+    def render(self, value, obj=None, **kwargs):
+        return "/".join(str(part) for part in value.natural_key()) if value is not None else ""
+
+
 class YesNoWidget(widgets.BooleanWidget):
     TRUE = {"1", "true", "yes", "y", "はい", "○", "◯"}
     FALSE = {"", "0", "false", "no", "n", "いいえ", "×", "none"}
@@ -166,6 +182,16 @@ def slug_of(name, model, label):
 
 
 # --- resources -----------------------------------------------------------------------
+
+
+class RegistryMeta:
+    """What every resource's Meta says: rows unchanged are skipped and reported, and each
+    row's instance is validated as the admin form would (full_clean)."""
+
+    skip_unchanged = True
+    report_skipped = True
+    clean_model_instances = True
+    import_id_fields = ("slug",)
 
 
 class RegistryResource(resources.ModelResource):
@@ -205,12 +231,7 @@ class RegistryResource(resources.ModelResource):
 
     def _may_set_status(self, instance):
         user = getattr(self, "_user", None)
-        if user is None or user.has_perm(f"alliance.publish_{instance._meta.model_name}"):
-            return True
-        if instance.pk is None:
-            return instance.status == Status.DRAFT
-        stored = type(instance)._default_manager.filter(pk=instance.pk).values_list("status", flat=True).first()
-        return stored == instance.status
+        return may_set_status(user, instance)
 
     def before_save_instance(self, instance, row, **kwargs):
         # Recorded in the history of the record, with the editor as its author.
@@ -218,47 +239,31 @@ class RegistryResource(resources.ModelResource):
 
 
 class SourceResource(RegistryResource):
-    class Meta:
+    class Meta(RegistryMeta):
         model = Source
-        import_id_fields = ("slug",)
         exclude = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class OrganizationResource(RegistryResource):
     parent = slug_of("parent", Organization, "組織")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = Organization
-        import_id_fields = ("slug",)
         fields = ("slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "kind", "country", "parent", "note")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class PostResource(RegistryResource):
     organization = slug_of("organization", Organization, "組織")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = Post
-        import_id_fields = ("slug",)
         fields = ("slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "organization", "country", "note")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class PersonResource(RegistryResource):
-    class Meta:
+    class Meta(RegistryMeta):
         model = Person
-        import_id_fields = ("slug",)
         fields = ("slug", "status", "name_ja", "name_en", "other_names", "country", "note")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class TenureResource(RegistryResource):
@@ -267,13 +272,9 @@ class TenureResource(RegistryResource):
     start = partial_date("start")
     end = partial_date("end")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = Tenure
-        import_id_fields = ("slug",)
         fields = ("slug", "status", "person", "post", "start", "end", "note")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class AgreementResource(RegistryResource):
@@ -283,30 +284,23 @@ class AgreementResource(RegistryResource):
     in_force = partial_date("in_force")
     ended = partial_date("ended")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = Agreement
-        import_id_fields = ("slug",)
         fields = (
             "slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "kind",
             "official_name_ja", "official_name_en", "parties", "signed", "approved", "in_force", "ended",
             "summary_ja", "summary_en", "note",
         )
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class AgreementRelationResource(RegistryResource):
     subject = slug_of("subject", Agreement, "協定")
     object = slug_of("object", Agreement, "協定")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = AgreementRelation
         import_id_fields = ("subject", "kind", "object")
         fields = ("subject", "kind", "object", "note")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class BodyResource(RegistryResource):
@@ -317,20 +311,16 @@ class BodyResource(RegistryResource):
     established = partial_date("established")
     ended = partial_date("ended")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = Body
-        import_id_fields = ("slug",)
         fields = (
             "slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "kind", "level", "position",
             "parent", "purpose_ja", "purpose_en", "established", "ended", "legal_basis", "legal_basis_article",
             "established_at", "establishment_note", "predecessor", "note",
         )
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
-class MembershipResource(RegistryResource):
+class SeatResource(RegistryResource):
     body = slug_of("body", Body, "協議体")
     post = slug_of("post", Post, "役職")
     organization = slug_of("organization", Organization, "組織")
@@ -339,16 +329,12 @@ class MembershipResource(RegistryResource):
     start = partial_date("start")
     end = partial_date("end")
 
-    class Meta:
-        model = Membership
-        import_id_fields = ("slug",)
+    class Meta(RegistryMeta):
+        model = Seat
         fields = (
             "slug", "status", "body", "side", "post", "organization", "person", "role", "level", "as_needed",
             "position", "start", "end", "note",
         )
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class MeetingResource(RegistryResource):
@@ -356,16 +342,12 @@ class MeetingResource(RegistryResource):
     start = partial_date("start")
     end = partial_date("end")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = Meeting
-        import_id_fields = ("slug",)
         fields = (
             "slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "body", "kind", "session_number",
             "start", "end", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en", "note",
         )
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class ParticipationResource(RegistryResource):
@@ -374,46 +356,52 @@ class ParticipationResource(RegistryResource):
     post = slug_of("post", Post, "役職")
     organization = slug_of("organization", Organization, "組織")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = Participation
         import_id_fields = ("meeting", "position")
         fields = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class MeetingDocumentResource(RegistryResource):
     meeting = slug_of("meeting", Meeting, "会議")
     agreement = slug_of("agreement", Agreement, "協定")
 
-    class Meta:
+    class Meta(RegistryMeta):
         model = MeetingDocument
         import_id_fields = ("meeting", "kind", "agreement")
         fields = ("meeting", "kind", "agreement")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
-class CitationResource(RegistryResource):
-    source = slug_of("source", Source, "資料")
-    agreement = slug_of("agreement", Agreement, "協定")
-    body = slug_of("body", Body, "協議体")
-    organization = slug_of("organization", Organization, "組織")
-    post = slug_of("post", Post, "役職")
-    person = slug_of("person", Person, "人物")
-    tenure = slug_of("tenure", Tenure, "在任")
-    membership = slug_of("membership", Membership, "構成員（席）")
-    meeting = slug_of("meeting", Meeting, "会議")
+def _citation_resource():
+    """Citations name their source and their one record by slug (or natural key), with a
+    column for every citable model in the registry, so any citation exported can be
+    imported back."""
+    attrs = {"source": slug_of("source", Source, "資料")}
+    for entry in CITABLE:
+        if "slug" in {f.name for f in entry.model._meta.fields}:
+            attrs[entry.cited_as] = slug_of(entry.cited_as, entry.model, str(entry.model._meta.verbose_name))
+        else:
+            attrs[entry.cited_as] = fields.Field(
+                attribute=entry.cited_as, column_name=entry.cited_as, widget=NaturalKeyWidget(entry.model)
+            )
+    meta = type(
+        "Meta",
+        (RegistryMeta,),
+        {
+            "model": Citation,
+            "import_id_fields": ("key",),
+            "fields": ("key", "source", "locator", "quote", "field", *CITED_FIELDS),
+        },
+    )
+    return type("CitationResource", (RegistryResource,), {**attrs, "Meta": meta, "__module__": __name__})
 
-    class Meta:
-        model = Citation
-        import_id_fields = ("key",)
-        fields = (
-            "key", "source", "locator", "quote", "field",
-            "agreement", "body", "organization", "post", "person", "tenure", "membership", "meeting",
-        )
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
+
+CitationResource = _citation_resource()
+
+
+def resource_for(model):
+    """The import resource of a registry model."""
+    return RESOURCES[model]
+
+
+RESOURCES = {resource._meta.model: resource for resource in RegistryResource.__subclasses__()}

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agreement, Meeting, Membership, Status
+from ..models import Agreement, Meeting, Seat, Status
 from .seedcheck import cited_models, quotes_not_found, uncited
 
 LIMIT = 200
@@ -78,7 +78,7 @@ def report() -> list[Section]:
         _("設置前または廃止後の日付を持つ席・会議です。日付か協議体の設置・廃止日を確かめてください。"),
     )
     dated_body = Q(body__established_date__isnull=False) | Q(body__ended_date__isnull=False)
-    for seat in Membership.objects.select_related("body").exclude(start_date=None).filter(dated_body):
+    for seat in Seat.objects.select_related("body").exclude(start_date=None).filter(dated_body):
         if _outside(seat.body.established, seat.body.ended, seat.start):
             _add(s, [seat], lambda o: f"{o.start.iso()} / {o.body}")
     for meeting in Meeting.objects.select_related("body").exclude(start_date=None).filter(dated_body):

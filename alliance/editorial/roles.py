@@ -12,34 +12,24 @@ EDITORS = "editors"
 PUBLISHERS = "publishers"
 ROLE_NAMES = {EDITORS: "編集者", PUBLISHERS: "公開担当"}
 
-CURATED = [
-    "source",
-    "organization",
-    "post",
-    "person",
-    "tenure",
-    "agreement",
-    "agreementrelation",
-    "body",
-    "membership",
-    "meeting",
-    "participation",
-    "meetingdocument",
-    "citation",
-]
-WITH_STATUS = ["organization", "post", "person", "tenure", "agreement", "body", "membership", "meeting"]
-
-
 def role_codenames() -> dict[str, set[str]]:
-    editors = {f"{action}_{model}" for model in CURATED for action in ("view", "add", "change")}
+    """Each role's permission codenames, for every model in the registry."""
+    from ..models import REGISTRY
+
+    curated = [entry.model_name for entry in REGISTRY]
+    editors = {f"{action}_{model}" for model in curated for action in ("view", "add", "change")}
     # Reading the history of records is part of editing them.
-    editors |= {f"view_historical{model}" for model in CURATED}
-    publishers = editors | {f"delete_{model}" for model in CURATED} | {f"publish_{model}" for model in WITH_STATUS}
+    editors |= {f"view_historical{model}" for model in curated}
+    publishers = editors | {f"delete_{model}" for model in curated}
+    publishers |= {f"publish_{entry.model_name}" for entry in REGISTRY if entry.publishable}
     return {EDITORS: editors, PUBLISHERS: publishers}
 
 
 def sync_roles(apps, using="default"):
-    """Create the groups and give them exactly their permissions (idempotent)."""
+    """Create the groups and give them exactly their permissions (idempotent).
+
+    Run after every migrate (see apps.py), so a model added to the registry gets its
+    permissions in both roles without a migration of its own."""
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Count
 
-from .models import CITED_FIELDS, Citation, Source
+from ..models import CITED_FIELDS, Citation, Source
 
 _SPACE = re.compile(r"\s+")
 

@@ -20,15 +20,15 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from .models import LAST_ASCENDING, LAST_DESCENDING
-from .partial_dates import PartialDate, overlaps_q
+from ..models import LAST_ASCENDING, LAST_DESCENDING, published_q
+from ..partial_dates import PartialDate, overlaps_q
 from .search import normalize_query, search_q
 
 PAGE_SIZE = 50
@@ -48,13 +48,34 @@ class BadValue(ValueError):
 
 
 class Filter:
-    """One query-string parameter that narrows a list."""
+    """A query-string parameter (or several) that narrows a list.
+
+    A filter owns its parameters from end to end: ``read`` takes them from the query
+    string (a bad value becomes a notice, never an error), ``apply`` narrows a queryset,
+    ``describe`` says it in the list's sentence, ``inputs`` gives the boxes of the
+    list's date form, and a facet filter counts its options with ``facet_options``.
+    """
 
     facet = False
 
     def __init__(self, param: str, label):
         self.param = param
         self.label = label
+
+    @property
+    def params(self) -> list[str]:
+        return [self.param]
+
+    def read(self, params, notices: list):
+        """The parsed value, or None when the parameter is absent or unusable."""
+        raw = (params.get(self.param) or "").strip()
+        if not raw:
+            return None
+        try:
+            return self.parse(raw)
+        except BadValue as exc:
+            notices.append(str(exc))
+            return None
 
     def parse(self, raw: str):
         raise NotImplementedError
@@ -65,15 +86,18 @@ class Filter:
     def describe(self, value) -> str:
         return f"{self.label}: {value}"
 
+    def inputs(self, params) -> list:
+        """(name, label, current text) for each box this filter has in the date form."""
+        return []
 
-class ChoiceFilter(Filter):
-    """A field with fixed choices; shows counts for each choice."""
+
+class ChoicesFilter(Filter):
+    """One of a fixed list of choices; a facet with a count beside each."""
 
     facet = True
 
-    def __init__(self, param, label, field_name, choices):
+    def __init__(self, param, label, choices):
         super().__init__(param, label)
-        self.field = field_name
         self.choices = list(choices)
 
     def parse(self, raw):
@@ -82,11 +106,19 @@ class ChoiceFilter(Filter):
             raise BadValue(_("「%(value)s」は%(label)sの選択肢にありません。") % {"value": raw, "label": self.label})
         return raw
 
-    def apply(self, qs, value):
-        return qs.filter(**{self.field: value})
-
     def describe(self, value):
         return f"{self.label}: {dict(self.choices)[value]}"
+
+
+class ChoiceFilter(ChoicesFilter):
+    """A model field with fixed choices."""
+
+    def __init__(self, param, label, field_name, choices):
+        super().__init__(param, label, choices)
+        self.field = field_name
+
+    def apply(self, qs, value):
+        return qs.filter(**{self.field: value})
 
     def facet_options(self, qs, current):
         counts = dict(qs.order_by().values_list(self.field).annotate(n=Count("pk")))
@@ -132,7 +164,7 @@ class RelatedFilter(Filter):
     def facet_options(self, qs, current):
         rows = (
             qs.order_by()
-            .filter(**{f"{self.field}__status": "published"})
+            .filter(published_q(self.field))
             .values_list(f"{self.field}__slug", f"{self.field}__name_ja", f"{self.field}__name_en")
             .annotate(n=Count("pk"))
             .order_by("-n", f"{self.field}__name_ja")[:FACET_LIMIT]
@@ -170,6 +202,9 @@ class OnDateFilter(Filter):
     def describe(self, value):
         return f"{self.label}: {value.isoformat()}"
 
+    def inputs(self, params):
+        return [(self.param, self.label, params.get(self.param, ""))]
+
 
 class PeriodFilter(Filter):
     """A partial date lying, wholly or partly, in a range given as ``from`` and ``to``.
@@ -182,11 +217,41 @@ class PeriodFilter(Filter):
         self.date_name = date_name
         self.end_param = end_param
 
-    def parse(self, raw):
-        try:
-            return PartialDate.parse(raw)
-        except ValidationError as exc:
-            raise BadValue(" ".join(exc.messages)) from exc
+    @property
+    def params(self):
+        return [self.param, self.end_param]
+
+    def read(self, params, notices):
+        """(start, end) partial dates, either of them None; None when neither is usable."""
+        ends = []
+        for name in self.params:
+            raw = (params.get(name) or "").strip()
+            value = None
+            if raw:
+                try:
+                    value = PartialDate.parse(raw)
+                except ValidationError as exc:
+                    notices.append(" ".join(exc.messages))
+            ends.append(value)
+        return tuple(ends) if any(ends) else None
+
+    def apply(self, qs, value):
+        start, end = value
+        return qs.filter(overlaps_q(self.date_name, start.start if start else None, end.end if end else None))
+
+    def describe(self, value):
+        start, end = value
+        if start and end:
+            return _("%(label)sが%(start)s〜%(end)s") % {"label": self.label, "start": start.iso(), "end": end.iso()}
+        if start:
+            return _("%(label)sが%(start)s以降") % {"label": self.label, "start": start.iso()}
+        return _("%(label)sが%(end)s以前") % {"label": self.label, "end": end.iso()}
+
+    def inputs(self, params):
+        return [
+            (self.param, _("%(label)s（から）") % {"label": self.label}, params.get(self.param, "")),
+            (self.end_param, _("%(label)s（まで）") % {"label": self.label}, params.get(self.end_param, "")),
+        ]
 
 
 # --- sorting and cursors ---------------------------------------------------------
@@ -257,32 +322,100 @@ def decode_cursor(token: str):
 # --- the listing and its state ---------------------------------------------------
 
 
-class Listing:
-    """One entity's public list: its filters, search fields, sorts and CSV columns."""
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: its stable snake_case header and the SQL expression that
+    gives its cell, over the entity's ``csv_from`` (``sel`` is the list's ids in order)."""
 
-    name = ""  # the URL name stem: "agreement" gives alliance:agreement-list
+    header: str
+    sql: str
+
+
+def text(header: str, expr: str) -> Column:
+    """Free text, guarded against formulas (alliance_csv_cell, from cells.py)."""
+    return Column(header, f"alliance_csv_cell({expr})")
+
+
+def code(header: str, expr: str) -> Column:
+    """A code, number or boolean the registry itself writes: never a formula."""
+    return Column(header, expr)
+
+
+def partial_date(header: str, alias: str, name: str) -> Column:
+    """A partial date in ISO 8601 at its precision (alliance_partial_date, from cells.py)."""
+    return Column(header, f"alliance_partial_date({alias}.{name}_date, {alias}.{name}_precision)")
+
+
+def permalink(header: str, alias: str) -> Column:
+    """The record's detail URL: the list's absolute URL (the query's one parameter) and its slug."""
+    return Column(header, f"%s || {alias}.slug || '/'")
+
+
+def citations_prefetch():
+    """A record's citations with their sources, as every detail page shows them."""
+    from ..models import Citation
+
+    return Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__year", "pk"))
+
+
+class Entity:
+    """Everything the public sees of one kind of record, declared once.
+
+    Its public querysets (list and detail), filters, sorts and search fields; its export
+    columns as (header, expression) pairs; its URLs (``path``: ``/<path>/``,
+    ``/<path>/export.csv``, ``/<path>/<slug>/``, named ``<name>-list``, ``-csv`` and
+    ``-detail``; urls.py is generated from these) and the file stem of its exports.
+    """
+
+    name = ""  # "agreement": alliance:agreement-list, agreement_list.html
+    path = ""  # "agreements": the URL path, and the stem of the exported file
     model = None
+    listed = True  # False: only detail pages (organizations, posts)
+    old_paths: tuple = ()  # earlier URL paths, redirected here
     search_fields = ("search_text",)
     filters: list = []
     sorts: dict = {}
     default_sort = ""
 
-    # The CSV: stable snake_case headers, and the SQL that follows "WITH sel AS (…)" (the
-    # list's ids in order) to give one text column per header; its last column is the
-    # permalink, "%s || slug || '/'" with the URL prefix as the parameter.
-    csv_headers: list = []
-    csv_select = ""
+    columns: list = []
+    csv_with = ""  # more CTEs after "WITH sel AS (…)", each starting with a comma
+    csv_from = ""  # "FROM sel JOIN …": what the columns' expressions read
+
+    def public(self):
+        """What the public may see of this model (the rule lives in the model's published())."""
+        return self.model.objects.published()
 
     def base_queryset(self):
-        return self.model.objects.for_public_list()
+        """The rows of the list page: only what the list template shows is fetched."""
+        return self.public()
+
+    def detail_queryset(self):
+        return self.public().prefetch_related(citations_prefetch())
+
+    def detail_context(self, obj) -> dict:
+        return {}
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+    def csv_sql(self) -> str:
+        """What follows "WITH sel AS (…)": one cell expression per header, in order."""
+        select = ",\n    ".join(column.sql for column in self.columns)
+        return f"{self.csv_with}\nSELECT\n    {select}\n{self.csv_from}\nORDER BY sel.ord"
 
     def read(self, params) -> ListState:
         return ListState(self, params)
 
+    @property
+    def verbose_name_plural(self):
+        return self.model._meta.verbose_name_plural
+
+
 
 @dataclass
 class ListState:
-    listing: Listing
+    entity: Entity
     params: object
     values: dict = field(default_factory=dict)
     notices: list = field(default_factory=list)
@@ -291,22 +424,17 @@ class ListState:
         params = self.params
         self.query = (params.get("q") or "")[:200]
         self.terms = normalize_query(self.query)
-        for flt in self.listing.filters:
-            for param in [flt.param, getattr(flt, "end_param", None)]:
-                raw = (params.get(param) or "").strip() if param else ""
-                if not raw:
-                    continue
-                try:
-                    self.values[param] = flt.parse(raw)
-                except BadValue as exc:
-                    self.notices.append(str(exc))
-        sort = params.get("sort") or self.listing.default_sort
-        if sort not in self.listing.sorts:
+        for flt in self.entity.filters:
+            value = flt.read(params, self.notices)
+            if value is not None:
+                self.values[flt.param] = value
+        sort = params.get("sort") or self.entity.default_sort
+        if sort not in self.entity.sorts:
             if params.get("sort"):
                 self.notices.append(_("並べ替え「%(value)s」は使えないため、既定の順にしています。") % {"value": sort[:40]})
-            sort = self.listing.default_sort
+            sort = self.entity.default_sort
         self.sort_key = sort
-        self.sort = self.listing.sorts[sort]
+        self.sort = self.entity.sorts[sort]
         self.cursor = None
         for direction in ("after", "before"):
             token = params.get(direction)
@@ -322,7 +450,7 @@ class ListState:
 
     def _cursor_type(self):
         """The Python type a cursor must carry for the chosen sort column."""
-        model = self.listing.model
+        model = self.entity.model
         *path, last = self.sort.column.split("__")
         for part in path:
             model = model._meta.get_field(part).related_model
@@ -333,19 +461,11 @@ class ListState:
 
     def filtered(self, skip=None):
         """Search and every filter applied, except ``skip`` (for that filter's facet counts)."""
-        qs = self.listing.base_queryset()
+        qs = self.entity.base_queryset()
         if self.terms:
-            qs = qs.filter(search_q(self.terms, self.listing.search_fields))
-        for flt in self.listing.filters:
-            if flt is skip:
-                continue
-            if isinstance(flt, PeriodFilter):
-                start, end = self.values.get(flt.param), self.values.get(flt.end_param)
-                if start or end:
-                    qs = qs.filter(
-                        overlaps_q(flt.date_name, start.start if start else None, end.end if end else None)
-                    )
-            elif flt.param in self.values:
+            qs = qs.filter(search_q(self.terms, self.entity.search_fields))
+        for flt in self.entity.filters:
+            if flt is not skip and flt.param in self.values:
                 qs = flt.apply(qs, self.values[flt.param])
         return qs
 
@@ -387,7 +507,7 @@ class ListState:
         """For each facet filter: its head (param, label) and its options as
         (label, count, selected, query string). Plain values, so they can be cached."""
         out = []
-        for flt in self.listing.filters:
+        for flt in self.entity.filters:
             if not flt.facet:
                 continue
             options = []
@@ -400,19 +520,12 @@ class ListState:
     def sort_links(self):
         return [
             (label_key, sort.label, label_key == self.sort_key, self.query_string(sort=label_key, after=None, before=None))
-            for label_key, sort in self.listing.sorts.items()
+            for label_key, sort in self.entity.sorts.items()
         ]
 
     def date_inputs(self):
         """The filters typed as dates, for the list's small filter form."""
-        inputs = []
-        for flt in self.listing.filters:
-            if isinstance(flt, PeriodFilter):
-                inputs.append((flt.param, _("%(label)s（から）") % {"label": flt.label}, self.params.get(flt.param, "")))
-                inputs.append((flt.end_param, _("%(label)s（まで）") % {"label": flt.label}, self.params.get(flt.end_param, "")))
-            elif isinstance(flt, OnDateFilter):
-                inputs.append((flt.param, flt.label, self.params.get(flt.param, "")))
-        return inputs
+        return [box for flt in self.entity.filters for box in flt.inputs(self.params)]
 
     def hidden_inputs(self, exclude=()):
         """The current parameters a form must carry along, as (name, value)."""
@@ -427,16 +540,8 @@ class ListState:
         parts = []
         if self.query.strip():
             parts.append(_("「%(q)s」を含む") % {"q": self.query.strip()})
-        for flt in self.listing.filters:
-            if isinstance(flt, PeriodFilter):
-                start, end = self.values.get(flt.param), self.values.get(flt.end_param)
-                if start and end:
-                    parts.append(_("%(label)sが%(start)s〜%(end)s") % {"label": flt.label, "start": start.iso(), "end": end.iso()})
-                elif start:
-                    parts.append(_("%(label)sが%(start)s以降") % {"label": flt.label, "start": start.iso()})
-                elif end:
-                    parts.append(_("%(label)sが%(end)s以前") % {"label": flt.label, "end": end.iso()})
-            elif flt.param in self.values:
+        for flt in self.entity.filters:
+            if flt.param in self.values:
                 parts.append(flt.describe(self.values[flt.param]))
         if not parts:
             return _("すべて表示しています（絞り込みなし）。")
@@ -457,36 +562,15 @@ class ListState:
         return urlencode(keep)
 
     def param_names(self):
-        names = []
-        for flt in self.listing.filters:
-            names.append(flt.param)
-            if getattr(flt, "end_param", None):
-                names.append(flt.end_param)
-        return names
+        return [name for flt in self.entity.filters for name in flt.params]
 
     @property
     def active(self) -> bool:
         return bool(self.terms or self.values)
 
 
-# --- CSV -------------------------------------------------------------------------
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# --- file names --------------------------------------------------------------------
 
 
-def csv_cell(value) -> str:
-    """A cell's text, with a leading ' where a spreadsheet would run it as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, PartialDate):
-        return value.iso()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-def csv_filename(stem: str) -> str:
-    return f"alliance-registry_{stem}_{timezone.localdate().isoformat()}.csv"
+def export_filename(stem: str, extension: str = "csv") -> str:
+    return f"alliance-registry_{stem}_{timezone.localdate().isoformat()}.{extension}"

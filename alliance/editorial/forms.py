@@ -4,7 +4,7 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from .partial_dates import PartialDate
+from ..partial_dates import PartialDate
 
 PARTIAL_DATE_HELP = _("例: 1996 / 2009-11 / 2017-04-25 / 2009年11月 / 2017年4月25日 / 平成21年11月 / 令和7年3月。分かる精度までで構いません。")
 
@@ -79,7 +79,7 @@ def _slug_of(value):
 def suggest_slug(model, data, instance) -> str:
     """A unique slug from what the editor typed: English name, abbreviation or related slugs."""
     name = model._meta.model_name
-    if name == "membership":
+    if name == "seat":
         member = data.get("post") or data.get("organization") or data.get("person")
         parts = [_slug_of(data.get("body")), data.get("side") or "", _slug_of(member)]
     elif name == "tenure":

@@ -32,21 +32,21 @@ class CrlfLines:
         return b'"'.join(parts)
 
 
-def export_sql(queryset, select_sql, url_prefix):
-    """The full export query: the queryset's ids in order as ``sel``, then the listing's SQL."""
+def export_sql(queryset, entity, url_prefix):
+    """The full export query: the queryset's ids in order as ``sel``, then the entity's columns."""
     ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
     sql = (
         f"WITH sel AS MATERIALIZED (SELECT q.id, row_number() OVER () AS ord FROM ({ids_sql}) AS q(id)) "
-        + select_sql
+        + entity.csv_sql()
     )
     return sql, [*ids_params, url_prefix]
 
 
-def stream(queryset, headers, select_sql, url_prefix):
+def stream(queryset, entity, url_prefix):
     """The CSV bytes: BOM and header, then PostgreSQL's COPY output, chunk by chunk."""
-    sql, params = export_sql(queryset, select_sql, url_prefix)
+    sql, params = export_sql(queryset, entity, url_prefix)
     copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-    yield (BOM + ",".join(headers) + "\r\n").encode("utf-8")
+    yield (BOM + ",".join(entity.headers) + "\r\n").encode("utf-8")
     lines = CrlfLines()
     started = time.monotonic()
     with connection.cursor() as cursor:

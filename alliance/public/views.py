@@ -5,7 +5,7 @@ import zlib
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,32 +15,13 @@ from django.utils.translation import get_language
 from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
-from . import csvexport
-from .listing import PAGE_SIZE, csv_filename
-from .lists import LISTINGS
-from .models import (
-    Agreement,
-    AgreementRelation,
-    Body,
-    Citation,
-    Level,
-    Meeting,
-    MeetingDocument,
-    Membership,
-    Organization,
-    Participation,
-    Person,
-    Post,
-    Side,
-    Source,
-    Status,
-    Tenure,
-)
-from .partial_dates import order_by
+from ..models import Agreement, Body, Level, Meeting, Seat, Side, Source
+from . import export
+from .caching import page_etag, registry_version
+from .engine import PAGE_SIZE, export_filename
+from .entities import ENTITIES, LISTS
 from .search import normalize_query, search_q
-from .versioning import page_etag, registry_version
 
-PUBLISHED = Status.PUBLISHED
 PAGE_CACHE_SECONDS = 3600
 
 
@@ -77,10 +58,7 @@ def public_page(view):
 
 @public_page
 def home(request):
-    counts = [
-        (LISTINGS[name], LISTINGS[name].model._meta.verbose_name_plural, LISTINGS[name].model.objects.published().count())
-        for name in ("agreement", "body", "membership", "person", "meeting")
-    ]
+    counts = [(entity, entity.verbose_name_plural, entity.public().count()) for entity in LISTS.values()]
     sources = Source.objects.order_by("year", "slug")
     return render(request, "alliance/home.html", {"counts": counts, "sources": sources})
 
@@ -92,26 +70,34 @@ def search(request):
     terms = normalize_query(query)
     sections = []
     if terms:
-        for listing in LISTINGS.values():
-            qs = listing.base_queryset().filter(search_q(terms, listing.search_fields))
-            rows = list(qs.order_by(*listing.sorts[listing.default_sort].order())[:10])
-            sections.append((listing, listing.model._meta.verbose_name_plural, rows, len(rows) == 10))
+        for entity in LISTS.values():
+            qs = entity.base_queryset().filter(search_q(terms, entity.search_fields))
+            rows = list(qs.order_by(*entity.sorts[entity.default_sort].order())[:10])
+            sections.append((entity, entity.verbose_name_plural, rows, len(rows) == 10))
     return render(request, "alliance/search.html", {"query": query, "terms": terms, "sections": sections})
 
 
+class EntityView(View):
+    """A view of one public entity, given as ``entity`` (its name) in urls.py."""
+
+    entity = ""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.declaration = ENTITIES[self.entity]
+
+
 @method_decorator(public_page, name="dispatch")
-class PublicListView(View):
+class PublicListView(EntityView):
     """A list page: filters, facets, search, sort, keyset pages, and a link to its CSV."""
 
-    listing_name = ""
-
     def get(self, request):
-        listing = LISTINGS[self.listing_name]
-        state = listing.read(request.GET)
+        entity = self.declaration
+        state = entity.read(request.GET)
         rows, next_cursor, prev_cursor = state.page()
-        summary = self.summary(request, listing, state)
+        summary = self.summary(request, entity, state)
         context = {
-            "listing": listing,
+            "entity": entity,
             "state": state,
             "rows": rows,
             "count": summary["count"],
@@ -120,19 +106,19 @@ class PublicListView(View):
             "prev_query": state.query_string(before=prev_cursor, after=None) if prev_cursor else None,
             "first_query": state.query_string(after=None, before=None) if state.cursor else None,
             "csv_query": state.query_string(),
-            "csv_url": f"alliance:{listing.name}-csv",
+            "csv_url": f"alliance:{entity.name}-csv",
             "page_size": PAGE_SIZE,
-            "verbose_name_plural": listing.model._meta.verbose_name_plural,
+            "verbose_name_plural": entity.verbose_name_plural,
         }
-        return render(request, f"alliance/{listing.name}_list.html", context)
+        return render(request, f"alliance/{entity.name}_list.html", context)
 
     @staticmethod
-    def summary(request, listing, state):
+    def summary(request, entity, state):
         """The count and the facet counts: whole-table aggregates, so they are cached until
         the registry changes (its version is in the key), per list, query and language."""
         params = state.query_string(after=None, before=None)
         digest = hashlib.sha256(f"{get_language()}|{registry_version(request)}|{params}".encode()).hexdigest()
-        key = f"list:{listing.name}:{digest}"
+        key = f"list:{entity.name}:{digest}"
         summary = cache.get(key)
         if summary is None:
             summary = {"count": state.count(), "facets": state.facets()}
@@ -141,149 +127,33 @@ class PublicListView(View):
 
 
 @method_decorator(public_page, name="dispatch")
-class PublicCsvView(View):
+class PublicCsvView(EntityView):
     """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
 
-    listing_name = ""
-
     def get(self, request):
-        listing = LISTINGS[self.listing_name]
-        state = listing.read(request.GET)
-        url_prefix = request.build_absolute_uri(reverse(f"alliance:{listing.name}-detail", args=["-"])[:-2])
-        rows = csvexport.stream(state.queryset(), listing.csv_headers, listing.csv_select, url_prefix)
+        entity = self.declaration
+        state = entity.read(request.GET)
+        # A record's permalink is the list's URL and its slug (see urls.py).
+        url_prefix = request.build_absolute_uri(reverse(f"alliance:{entity.name}-list"))
+        rows = export.stream(state.queryset(), entity, url_prefix)
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-        stem = "people" if listing.name == "person" else listing.model._meta.model_name + "s"
-        response["Content-Disposition"] = f'attachment; filename="{csv_filename(stem)}"'
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path)}"'
         return response
 
 
-def published_citations():
-    return Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__year", "pk"))
-
-
 @method_decorator(public_page, name="dispatch")
-class PublicDetailView(DetailView):
+class PublicDetailView(EntityView, DetailView):
     slug_field = "slug"
     slug_url_kwarg = "slug"
 
     def get_queryset(self):
-        return self.model.objects.published().prefetch_related(published_citations())
+        return self.declaration.detail_queryset()
 
-
-class AgreementDetail(PublicDetailView):
-    model = Agreement
-
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related(
-            Prefetch("parties", queryset=Organization.objects.published()),
-            Prefetch(
-                "relations_out",
-                queryset=AgreementRelation.objects.filter(object__status=PUBLISHED)
-                .select_related("object")
-                .prefetch_related(published_citations()),
-            ),
-            Prefetch(
-                "relations_in",
-                queryset=AgreementRelation.objects.filter(subject__status=PUBLISHED)
-                .select_related("subject")
-                .prefetch_related(published_citations()),
-            ),
-            Prefetch("bodies_established", queryset=Body.objects.published()),
-            Prefetch(
-                "meeting_documents",
-                queryset=MeetingDocument.objects.filter(meeting__status=PUBLISHED).select_related("meeting"),
-            ),
-        )
-
-
-class BodyDetail(PublicDetailView):
-    model = Body
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("parent", "legal_basis", "established_at", "predecessor").prefetch_related(
-            Prefetch("children", queryset=Body.objects.published()),
-            Prefetch("successors", queryset=Body.objects.published()),
-            Prefetch("memberships", queryset=Membership.objects.for_public_list().order_by("side", "position", "pk")),
-            Prefetch("meetings", queryset=Meeting.objects.published().order_by(*order_by("start", descending=True))),
-        )
+    def get_template_names(self):
+        return [f"alliance/{self.declaration.name}_detail.html"]
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        seats = list(self.object.memberships.all())
-        context["sides"] = [(label, [s for s in seats if s.side == value]) for value, label in Side.choices]
-        return context
-
-
-class MembershipDetail(PublicDetailView):
-    model = Membership
-
-    def get_queryset(self):
-        return Membership.objects.for_public_list().prefetch_related(published_citations())
-
-
-class PersonDetail(PublicDetailView):
-    model = Person
-
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related(
-            Prefetch("tenures", queryset=Tenure.objects.published().filter(post__status=PUBLISHED).select_related("post")),
-            Prefetch("memberships", queryset=Membership.objects.for_public_list()),
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.filter(meeting__status=PUBLISHED)
-                .select_related("meeting", "post")
-                .order_by(*order_by("meeting__start", descending=True)),
-            ),
-        )
-
-
-class MeetingDetail(PublicDetailView):
-    model = Meeting
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("body").prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.select_related("person", "post", "organization").prefetch_related(
-                    published_citations()
-                ),
-            ),
-            Prefetch(
-                "meeting_documents",
-                queryset=MeetingDocument.objects.filter(agreement__status=PUBLISHED)
-                .select_related("agreement")
-                .prefetch_related(published_citations()),
-            ),
-            Prefetch("bodies_established", queryset=Body.objects.published()),
-        )
-
-
-class OrganizationDetail(PublicDetailView):
-    model = Organization
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("parent").prefetch_related(
-            Prefetch("children", queryset=Organization.objects.published()),
-            Prefetch("posts", queryset=Post.objects.published()),
-            Prefetch("memberships", queryset=Membership.objects.for_public_list()),
-            Prefetch("agreements", queryset=Agreement.objects.published()),
-        )
-
-
-class PostDetail(PublicDetailView):
-    model = Post
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("organization").prefetch_related(
-            Prefetch("tenures", queryset=Tenure.objects.published().filter(person__status=PUBLISHED).select_related("person")),
-            Prefetch("memberships", queryset=Membership.objects.for_public_list()),
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.filter(meeting__status=PUBLISHED)
-                .select_related("meeting", "person")
-                .order_by(*order_by("meeting__start", descending=True)),
-            ),
-        )
+        return {**super().get_context_data(**kwargs), **self.declaration.detail_context(self.object)}
 
 
 LEVEL_ORDER = [value for value, _label in Level.choices]
@@ -322,7 +192,7 @@ def structure(request, slug="acm"):
     children = list(Body.objects.published().filter(parent=body).order_by("position", "name_ja"))
     if not children:
         raise Http404("this body has no parts to draw")
-    seats = Membership.objects.for_public_list().filter(Q(body=body) | Q(body__parent=body)).order_by("position", "pk")
+    seats = Seat.objects.with_holders().filter(Q(body=body) | Q(body__parent=body)).order_by("position", "pk")
     by_body = {}
     for seat in seats:
         by_body.setdefault(seat.body_id, []).append(seat)

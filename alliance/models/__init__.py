@@ -1,0 +1,80 @@
+"""The registry's models, one module per part of the domain, re-exported here.
+
+- ``base``: status, slugs, names, search text and the shared choice lists
+- ``sources`` and ``citations``: the evidence
+- ``agreements``, ``bodies`` (and their seats), ``people`` (organizations, posts,
+  people, tenures), ``meetings`` (attendees and documents)
+- ``registry``: the one list of curated models that every other list derives from
+- ``versioning``: the change counter behind ETags and caches
+"""
+
+from .agreements import Agreement, AgreementRelation
+from .base import (
+    LAST_ASCENDING,
+    LAST_DESCENDING,
+    NFKC,
+    PUBLISHED,
+    Country,
+    Level,
+    Named,
+    Names,
+    Record,
+    RecordQuerySet,
+    Side,
+    SlugKeyManager,
+    Status,
+    english_active,
+    is_public,
+    public,
+    published_q,
+    published_sql,
+)
+from .bodies import Body, Seat
+from .citations import CITED_FIELDS, Citation
+from .meetings import Meeting, MeetingDocument, Participation
+from .people import Organization, Person, Post, Tenure
+from .registry import CITABLE, SOURCES, Entry
+from .sources import Source
+from .versioning import RegistryVersion
+
+# Every curated model, sources first and citations last.
+REGISTRY = (SOURCES, *CITABLE, Entry(Citation, "citations"))
+
+__all__ = [
+    "CITABLE",
+    "CITED_FIELDS",
+    "LAST_ASCENDING",
+    "LAST_DESCENDING",
+    "NFKC",
+    "PUBLISHED",
+    "REGISTRY",
+    "Agreement",
+    "AgreementRelation",
+    "Body",
+    "Citation",
+    "Country",
+    "Entry",
+    "Level",
+    "Meeting",
+    "MeetingDocument",
+    "Seat",
+    "Named",
+    "Names",
+    "Organization",
+    "Participation",
+    "Person",
+    "Post",
+    "Record",
+    "RecordQuerySet",
+    "RegistryVersion",
+    "Side",
+    "SlugKeyManager",
+    "Source",
+    "Status",
+    "Tenure",
+    "english_active",
+    "is_public",
+    "public",
+    "published_q",
+    "published_sql",
+]

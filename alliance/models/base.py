@@ -1,0 +1,201 @@
+"""What every registry record shares: status, slug, names, search text, the choice lists."""
+
+import datetime
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Concat, Lower
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from ..partial_dates import date_field as partial_date_column
+from ..partial_dates import reaches_q
+
+SLUG_HELP = _("URL・取込で使う英数字の識別子（例: scc, security-treaty-1960）。公開後は変えないでください。")
+OTHER_NAMES_HELP = _("略称以外の別名・旧称・英語の別表記など。1行に1つ。検索の対象になります。")
+
+
+def date_field(verbose_name):
+    """The date column of a partial date, with the editors' note on how it is stored."""
+    return partial_date_column(verbose_name, help_text=_("精度に合わせ、年のみなら1月1日、年月なら1日で保存されます。"))
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("下書き")
+    PUBLISHED = "published", _("公開")
+
+
+# What the public may see, in the three languages the code speaks. This is the one
+# place the rule is written: the ORM's Q, Python's predicate, and SQL for the COPY exports.
+def published_q(path: str = "") -> Q:
+    """The rule for a record, or a related one reached through ``path`` ("meeting")."""
+    return Q(**{f"{path}__status" if path else "status": Status.PUBLISHED})
+
+
+PUBLISHED = published_q()
+
+
+def is_public(obj) -> bool:
+    """The record may be shown to the public (a record without a status always may)."""
+    return obj is not None and getattr(obj, "status", Status.PUBLISHED) == Status.PUBLISHED
+
+
+def published_sql(alias: str) -> str:
+    """The same rule as SQL, for a table aliased ``alias`` in an export query."""
+    return f"{alias}.status = '{Status.PUBLISHED.value}'"
+
+
+# The ends of the calendar that undated rows sort as, in the public lists (see listing.Sort).
+LAST_ASCENDING = datetime.date(9999, 12, 31)
+LAST_DESCENDING = datetime.date(1, 1, 1)
+
+
+class Side(models.TextChoices):
+    JAPAN = "jp", _("日本側")
+    US = "us", _("米側")
+    OTHER = "other", _("その他")
+
+
+class Country(models.TextChoices):
+    JAPAN = "jp", _("日本")
+    US = "us", _("米国")
+    INTERNATIONAL = "intl", _("国際・多国間")
+
+
+class Level(models.TextChoices):
+    SUMMIT = "summit", _("首脳級")
+    MINISTERIAL = "minister", _("閣僚級")
+    VICE_MINISTERIAL = "vice", _("次官級")
+    SENIOR = "senior", _("審議官級")
+    DIRECTOR_GENERAL = "dg", _("局長級")
+    DIRECTOR = "director", _("課長級")
+    WORKING = "working", _("担当級・実務者")
+    MIXED = "mixed", _("複数レベル")
+
+
+# --- shared pieces -------------------------------------------------------------
+
+
+@deconstructible(path="alliance.models.NFKC")
+class NFKC(Func):
+    """PostgreSQL's normalize(text, NFKC): full-width and half-width forms made alike."""
+
+    function = "normalize"
+    template = "%(function)s(%(expressions)s, NFKC)"
+    output_field = models.TextField()
+
+
+def search_text(*fields):
+    """A stored column of the searchable text, NFKC-normalised and lower-cased.
+
+    Search compares the normalised query against this column, and a trigram index is
+    built on it, so the index matches the SQL the search emits exactly.
+    """
+    parts = []
+    for name in fields:
+        parts += [F(name), Value("\n")]
+    return models.GeneratedField(
+        expression=Lower(NFKC(Concat(*parts[:-1], output_field=models.TextField()))),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("検索用テキスト"),
+    )
+
+
+def search_index(model: str):
+    return GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name=f"{model}_search_trgm")
+
+
+def active_on_q(day: datetime.date, start: str, end: str) -> Q:
+    """Started no later than ``day`` (or undated) and not ended before it."""
+    started = Q(**{f"{start}_date__isnull": True}) | Q(**{f"{start}_date__lte": day})
+    not_ended = Q(**{f"{end}_date__isnull": True}) | reaches_q(end, day)
+    return started & not_ended
+
+
+class RecordQuerySet(models.QuerySet):
+    def published(self):
+        """Records the public may see."""
+        return self.filter(PUBLISHED)
+
+
+def public(obj):
+    """The record if the public may see it, else None (a draft stays hidden when linked)."""
+    return obj if is_public(obj) else None
+
+
+class SlugKeyManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Record(models.Model):
+    """Fields every curated record has: a slug (its natural key), a status and a note."""
+
+    slug = models.SlugField(_("スラッグ"), max_length=120, unique=True, allow_unicode=False, help_text=SLUG_HELP)
+    status = models.CharField(
+        _("公開状態"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("下書きは一般公開ページ・検索・CSVに出ません。"),
+    )
+    note = models.TextField(_("編集メモ"), blank=True, help_text=_("編集者向けの補足。公開ページには表示しません。"))
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+def english_active() -> bool:
+    return (get_language() or "ja").startswith("en")
+
+
+class Names(Record):
+    """A record with a Japanese and an English name and other names for search."""
+
+    name_ja = models.CharField(_("名称（日本語）"), max_length=300, help_text=_("資料に書かれたとおりの日本語名。"))
+    name_en = models.CharField(
+        _("名称（英語）"),
+        max_length=300,
+        blank=True,
+        help_text=_("資料に英語名がなく、定訳も確かでなければ空欄のままにします。"),
+    )
+    other_names = models.TextField(_("別名"), blank=True, help_text=OTHER_NAMES_HELP)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name_ja
+
+    @property
+    def name(self):
+        """The name in the active language, falling back to the other."""
+        if english_active():
+            return self.name_en or self.name_ja
+        return self.name_ja or self.name_en
+
+    @property
+    def other_name_list(self):
+        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
+
+
+class Named(Names):
+    """A named record that may also have an abbreviation (SCC, ACM, 「2+2」)."""
+
+    abbreviation = models.CharField(_("略称"), max_length=60, blank=True, help_text=_("例: SCC、ACM、「2+2」"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        if self.abbreviation and self.abbreviation not in self.name_ja:
+            return f"{self.name_ja}（{self.abbreviation}）"
+        return self.name_ja
+
+

@@ -1,0 +1,116 @@
+"""Citations: the evidence for every record, one foreign key per citable model."""
+
+import functools
+import operator
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .registry import CITABLE
+from .sources import Source
+
+# The models a citation can point at (from the registry): one nullable foreign key
+# each, named as the registry says, exactly one of them set.
+CITED_FIELDS = tuple(entry.cited_as for entry in CITABLE)
+
+
+def _cited_record_links():
+    """An abstract model holding one foreign key per citable model, made from the registry:
+    a model added there is citable (its column appears in the next migration, and in the
+    citation's history) without another list to edit."""
+    attrs = {"__module__": __name__, "Meta": type("Meta", (), {"abstract": True})}
+    for entry in CITABLE:
+        attrs[entry.cited_as] = models.ForeignKey(
+            entry.model,
+            verbose_name=entry.model._meta.verbose_name,
+            null=True,
+            blank=True,
+            on_delete=models.CASCADE,
+            related_name="citations",
+        )
+    return type("CitedRecordLinks", (models.Model,), attrs)
+
+
+CitedRecordLinks = _cited_record_links()
+
+
+def new_citation_key():
+    return uuid.uuid4().hex
+
+
+class CitationManager(models.Manager):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
+class Citation(CitedRecordLinks):
+    """One piece of evidence for one record (optionally for one field of it)."""
+
+    key = models.SlugField(
+        _("キー"),
+        max_length=120,
+        unique=True,
+        default=new_citation_key,
+        help_text=_("取込・フィクスチャ用の識別子。通常は自動のままで構いません。"),
+    )
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("資料"),
+        # A source with citations is evidence in use; it cannot be deleted.
+        on_delete=models.PROTECT,
+        related_name="citations",
+    )
+    locator = models.CharField(_("箇所"), max_length=200, help_text=_("節の見出しや図表番号（例: 図表III-2-1-5）。"))
+    quote = models.TextField(_("引用"), help_text=_("資料の文言をそのまま写します。言い換えないでください。"))
+    field = models.CharField(
+        _("対象の項目"), max_length=60, blank=True, help_text=_("特定の項目の根拠なら項目名（例: signed）。全体なら空欄。")
+    )
+    history = HistoricalRecords()
+    objects = CitationManager()
+
+    class Meta:
+        verbose_name = _("出典")
+        verbose_name_plural = _("出典")
+        ordering = ["source", "locator", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=functools.reduce(
+                    operator.or_,
+                    (Q(**{f"{name}__isnull": name != field for name in CITED_FIELDS}) for field in CITED_FIELDS),
+                ),
+                name="citation_exactly_one_record",
+            ),
+            models.CheckConstraint(condition=~Q(quote=""), name="citation_quote_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.slug} {self.locator}: {self.quote[:40]}"
+
+    def natural_key(self):
+        return (str(self.key),)
+
+    @property
+    def record(self):
+        for name in CITED_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                return value
+        return None
+
+    def clean(self):
+        # In an admin inline the record may be new and unsaved: its id is still None
+        # but the object is already attached.
+        set_fields = [
+            name
+            for name in CITED_FIELDS
+            if getattr(self, f"{name}_id") is not None or self._state.fields_cache.get(name) is not None
+        ]
+        if len(set_fields) != 1:
+            raise ValidationError(_("出典はちょうど一つの記録に付けてください。"))
+
+
+

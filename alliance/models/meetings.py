@@ -1,0 +1,278 @@
+"""Meetings, their attendees and the documents issued at them."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..partial_dates import (
+    PrecisionField,
+    check_not_before,
+    not_before_constraint,
+    overlaps_q,
+    precision_constraint,
+)
+from .agreements import Agreement
+from .base import (
+    LAST_ASCENDING,
+    LAST_DESCENDING,
+    PUBLISHED,
+    Named,
+    RecordQuerySet,
+    Side,
+    SlugKeyManager,
+    date_field,
+    public,
+    search_index,
+    search_text,
+)
+from .bodies import Body
+from .people import Organization, Person, Post
+
+# --- meetings ------------------------------------------------------------------
+
+
+class MeetingQuerySet(RecordQuerySet):
+    def held_between(self, start: datetime.date | None, end: datetime.date | None):
+        """Meetings whose (partial) date lies wholly or partly in [start, end]."""
+        return self.filter(overlaps_q("start", start, end))
+
+
+class Meeting(Named):
+    """A meeting of a bilateral body or format: one 2+2, one summit, one working-group session."""
+
+    class Kind(models.TextChoices):
+        SUMMIT = "summit", _("首脳会談")
+        TWO_PLUS_TWO = "2plus2", _("2+2（日米安全保障協議委員会）")
+        FOREIGN_MINISTERS = "foreign", _("外相会談")
+        DEFENSE_MINISTERS = "defense", _("防衛相会談")
+        SENIOR_OFFICIALS = "officials", _("事務レベル協議")
+        WORKING_GROUP = "working", _("作業部会・対話")
+        COURTESY_CALL = "call", _("表敬・訪問")
+        OTHER = "other", _("その他")
+
+    body = models.ForeignKey(
+        Body,
+        verbose_name=_("協議体・形式"),
+        null=True,
+        blank=True,
+        # Meetings are the record of a body; the body is kept while they exist.
+        on_delete=models.PROTECT,
+        related_name="meetings",
+    )
+    kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices)
+    session_number = models.PositiveSmallIntegerField(_("回次"), null=True, blank=True, help_text=_("「第5回」なら 5。"))
+    start_date = date_field(_("開催日"))
+    start_precision = PrecisionField(_("開催日の精度"))
+    end_date = date_field(_("終了日（複数日の場合）"))
+    end_precision = PrecisionField(_("終了日の精度"))
+    place_ja = models.CharField(_("場所（日本語）"), max_length=200, blank=True, help_text=_("例: ワシントンD.C.、東京"))
+    place_en = models.CharField(_("場所（英語）"), max_length=200, blank=True)
+    summary_ja = models.TextField(_("概要（日本語）"), blank=True)
+    summary_en = models.TextField(_("概要（英語）"), blank=True)
+    outcomes_ja = models.TextField(_("成果（日本語）"), blank=True, help_text=_("合意・確認事項。1行に1項目。"))
+    outcomes_en = models.TextField(_("成果（英語）"), blank=True, help_text=_("1行に1項目。"))
+    documents = models.ManyToManyField(
+        Agreement, through="MeetingDocument", verbose_name=_("文書"), blank=True, related_name="meetings"
+    )
+    search_text = search_text(
+        "name_ja", "name_en", "abbreviation", "other_names", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en"
+    )
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+    objects = SlugKeyManager.from_queryset(MeetingQuerySet)()
+
+    class Meta:
+        verbose_name = _("会議")
+        verbose_name_plural = _("会議")
+        permissions = [("publish_meeting", _("公開・非公開を切り替えられる"))]
+        ordering = ["-start_date", "name_ja"]
+        constraints = [
+            precision_constraint("meeting", "start"),
+            precision_constraint("meeting", "end"),
+            not_before_constraint("meeting", "end", "start"),
+            models.CheckConstraint(
+                condition=Q(session_number__isnull=True) | Q(session_number__gte=1), name="meeting_session_positive"
+            ),
+        ]
+        indexes = [
+            # The public list's keyset sorts, over published rows only.
+            models.Index(
+                Coalesce("start_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="meeting_start_desc", condition=PUBLISHED
+            ),
+            models.Index(Coalesce("start_date", Value(LAST_ASCENDING)), "id", name="meeting_start", condition=PUBLISHED),
+            models.Index(
+                "kind", Coalesce("start_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="meeting_kind_start", condition=PUBLISHED
+            ),
+            # The admin's changelist order (drafts included).
+            models.Index(F("start_date").desc(), F("id").desc(), name="meeting_admin_order"),
+            models.Index("name_ja", "id", name="meeting_name", condition=PUBLISHED),
+            models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
+            search_index("meeting"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("alliance:meeting-detail", args=[self.slug])
+
+
+    @property
+    def outcome_list(self):
+        text = self.outcomes_en if (get_language() or "ja").startswith("en") and self.outcomes_en else self.outcomes_ja
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def clean(self):
+        errors = check_not_before(self, "end", "start", _("終了日が開催日より前です。"))
+        if errors:
+            raise ValidationError(errors)
+
+
+class ParticipationManager(models.Manager):
+    def get_by_natural_key(self, meeting, position):
+        return self.get(meeting__slug=meeting, position=position)
+
+
+class Participation(models.Model):
+    """One attendee of one meeting: a person and/or the post they attended in."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会議"), on_delete=models.CASCADE, related_name="participations"
+    )
+    position = models.PositiveSmallIntegerField(_("表示順"), help_text=_("会議ごとに1から振る番号。"))
+    side = models.CharField(_("側"), max_length=5, choices=Side.choices)
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("人物"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # attendance records would lose their attendee
+        related_name="participations",
+    )
+    post = models.ForeignKey(
+        Post,
+        verbose_name=_("当時の役職"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # attendance records would lose their capacity
+        related_name="participations",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("組織"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # attendance records would lose their attendee
+        related_name="participations",
+    )
+    name_text = models.CharField(
+        _("氏名・名称（記録のみ）"),
+        max_length=200,
+        blank=True,
+        help_text=_("人物・役職の記録を作らない出席者の表記（例: 関係省庁の代表）。"),
+    )
+    role = models.CharField(_("立場"), max_length=100, blank=True, help_text=_("例: 代表、共同議長、随行"))
+
+    # What its label (__str__) reads, for select_related where many are listed.
+    label_related = ("meeting", "person", "post", "organization")
+
+    history = HistoricalRecords()
+    objects = ParticipationManager()
+
+    class Meta:
+        verbose_name = _("出席者")
+        verbose_name_plural = _("出席者")
+        ordering = ["meeting", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "position"], name="participation_unique_position"),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False)
+                | Q(post__isnull=False)
+                | Q(organization__isnull=False)
+                | ~Q(name_text=""),
+                name="participation_has_attendee",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting.name_ja}: {self.label()}"
+
+    def label(self):
+        parts = [p.name for p in (self.post, self.organization) if p is not None]
+        if self.person is not None:
+            parts.append(self.person.name)
+        elif self.name_text:
+            parts.append(self.name_text)
+        return " ".join(str(p) for p in parts) or "—"
+
+    def public_label(self):
+        """The attendee as the public may see it: drafts among post or person left out."""
+        parts = [p.name for p in (public(self.post), public(self.organization)) if p is not None]
+        person = public(self.person)
+        if person is not None:
+            parts.append(person.name)
+        elif self.name_text and self.person_id is None:
+            parts.append(self.name_text)
+        return " ".join(str(p) for p in parts)
+
+    def natural_key(self):
+        return (self.meeting.slug, self.position)
+
+    natural_key.dependencies = ["alliance.meeting"]
+
+    def clean(self):
+        if not (self.person_id or self.post_id or self.organization_id or self.name_text):
+            raise ValidationError(_("人物・役職・組織・表記のいずれかを入力してください。"))
+
+
+class MeetingDocumentManager(models.Manager):
+    def get_by_natural_key(self, meeting, kind, agreement):
+        return self.get(meeting__slug=meeting, kind=kind, agreement__slug=agreement)
+
+
+class MeetingDocument(models.Model):
+    """A document signed, approved or issued at a meeting."""
+
+    class Kind(models.TextChoices):
+        SIGNED = "signed", _("署名")
+        APPROVED = "approved", _("承認・了承")
+        ISSUED = "issued", _("発出・発表")
+        ADOPTED = "adopted", _("採択・策定")
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("会議"), on_delete=models.CASCADE, related_name="meeting_documents")
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("協定・文書"),
+        # The document record outlives the meeting link; delete the link first.
+        on_delete=models.PROTECT,
+        related_name="meeting_documents",
+    )
+    kind = models.CharField(_("扱い"), max_length=10, choices=Kind.choices)
+
+    # What its label (__str__) reads, for select_related where many are listed.
+    label_related = ("meeting", "agreement")
+
+    history = HistoricalRecords()
+    objects = MeetingDocumentManager()
+
+    class Meta:
+        verbose_name = _("会議の文書")
+        verbose_name_plural = _("会議の文書")
+        ordering = ["meeting", "kind", "agreement"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "kind", "agreement"], name="meetingdocument_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting.name_ja}: {self.agreement.name_ja}（{self.get_kind_display()}）"
+
+    def natural_key(self):
+        return (self.meeting.slug, self.kind, self.agreement.slug)
+
+    natural_key.dependencies = ["alliance.meeting", "alliance.agreement"]
+
+

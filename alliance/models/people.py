@@ -1,0 +1,181 @@
+"""Organizations, posts, people and who held which post."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..partial_dates import (
+    PrecisionField,
+    check_not_before,
+    not_before_constraint,
+    precision_constraint,
+)
+from .base import (
+    OTHER_NAMES_HELP,
+    PUBLISHED,
+    Country,
+    Named,
+    Names,
+    Record,
+    RecordQuerySet,
+    SlugKeyManager,
+    active_on_q,
+    date_field,
+    search_index,
+    search_text,
+)
+
+# --- organizations, posts, people ----------------------------------------------
+
+
+class Organization(Named):
+    """A government, ministry, agency or command on one side of the alliance."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", _("国・政府")
+        MINISTRY = "ministry", _("省庁")
+        BUREAU = "bureau", _("局・部局")
+        AGENCY = "agency", _("機関")
+        EMBASSY = "embassy", _("大使館")
+        COMMAND = "command", _("司令部・部隊")
+        FORCE = "force", _("軍・自衛隊")
+        OTHER = "other", _("その他")
+
+    kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices, default=Kind.AGENCY)
+    country = models.CharField(_("国"), max_length=5, choices=Country.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上位組織"),
+        null=True,
+        blank=True,
+        # A parent is not deleted while units sit under it.
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+    objects = SlugKeyManager.from_queryset(RecordQuerySet)()
+
+    class Meta:
+        verbose_name = _("組織")
+        verbose_name_plural = _("組織")
+        permissions = [("publish_organization", _("公開・非公開を切り替えられる"))]
+        ordering = ["country", "name_ja"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organization_not_own_parent"),
+        ]
+        indexes = [search_index("organization")]
+
+    def get_absolute_url(self):
+        return reverse("alliance:organization-detail", args=[self.slug])
+
+
+
+class Post(Named):
+    """An office that a person holds, such as 外務大臣 or 在日米軍副司令官."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("組織"),
+        null=True,
+        blank=True,
+        # A post's organization is kept while posts refer to it.
+        on_delete=models.PROTECT,
+        related_name="posts",
+    )
+    country = models.CharField(_("国"), max_length=5, choices=Country.choices)
+    search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+    objects = SlugKeyManager.from_queryset(RecordQuerySet)()
+
+    class Meta:
+        verbose_name = _("役職")
+        verbose_name_plural = _("役職")
+        permissions = [("publish_post", _("公開・非公開を切り替えられる"))]
+        ordering = ["country", "name_ja"]
+        indexes = [search_index("post")]
+
+    def get_absolute_url(self):
+        return reverse("alliance:post-detail", args=[self.slug])
+
+
+
+class Person(Names):
+    """A named person."""
+
+    name_ja = models.CharField(_("氏名（日本語）"), max_length=200, help_text=_("資料の表記どおり。例: 岸田文雄、ブリンケン"))
+    name_en = models.CharField(_("氏名（英語）"), max_length=200, blank=True, help_text=_("例: Antony Blinken"))
+    other_names = models.TextField(_("別表記"), blank=True, help_text=OTHER_NAMES_HELP)
+    country = models.CharField(_("国"), max_length=5, choices=Country.choices)
+    search_text = search_text("name_ja", "name_en", "other_names")
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+    objects = SlugKeyManager.from_queryset(RecordQuerySet)()
+
+    class Meta:
+        verbose_name = _("人物")
+        verbose_name_plural = _("人物")
+        permissions = [("publish_person", _("公開・非公開を切り替えられる"))]
+        ordering = ["country", "name_ja"]
+        indexes = [models.Index("name_ja", "id", name="person_name", condition=PUBLISHED), search_index("person")]
+
+    def get_absolute_url(self):
+        return reverse("alliance:person-detail", args=[self.slug])
+
+
+
+class TenureQuerySet(RecordQuerySet):
+    def active_on(self, day: datetime.date):
+        """Tenures whose dates allow the person to hold the post on ``day``."""
+        return self.filter(active_on_q(day, "start", "end"))
+
+
+class Tenure(Record):
+    """A person holding a post for a time."""
+
+    person = models.ForeignKey(Person, verbose_name=_("人物"), on_delete=models.CASCADE, related_name="tenures")
+    post = models.ForeignKey(
+        Post,
+        verbose_name=_("役職"),
+        # The post outlives its holders; delete the tenures first.
+        on_delete=models.PROTECT,
+        related_name="tenures",
+    )
+    start_date = date_field(_("就任日"))
+    start_precision = PrecisionField(_("就任日の精度"))
+    end_date = date_field(_("退任日"))
+    end_precision = PrecisionField(_("退任日の精度"))
+
+    # What its label (__str__) reads, for select_related where many are listed.
+    label_related = ("post", "person")
+
+    history = HistoricalRecords()
+    objects = SlugKeyManager.from_queryset(TenureQuerySet)()
+
+    class Meta:
+        verbose_name = _("在任")
+        verbose_name_plural = _("在任")
+        permissions = [("publish_tenure", _("公開・非公開を切り替えられる"))]
+        ordering = ["post", "start_date"]
+        constraints = [
+            precision_constraint("tenure", "start"),
+            precision_constraint("tenure", "end"),
+            not_before_constraint("tenure", "end", "start"),
+        ]
+
+    def __str__(self):
+        return f"{self.post.name_ja} {self.person.name_ja}"
+
+    def clean(self):
+        errors = check_not_before(self, "end", "start", _("退任日が就任日より前です。"))
+        if errors:
+            raise ValidationError(errors)
+
+

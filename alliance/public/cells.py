@@ -1,0 +1,76 @@
+"""How a value is written into a cell of any export (public CSV, admin CSV and XLSX).
+
+The formula guard and the partial-date format are written here once, in Python, and the
+same definitions are installed in PostgreSQL as SQL functions (``install_sql_functions``,
+run after every migrate), which the COPY exports call. A cell a spreadsheet would run as
+a formula gets a leading ``'``.
+"""
+
+import re
+
+from ..partial_dates import PartialDate
+
+# Spreadsheets run a cell that starts with one of these, in ASCII or full width...
+FORMULA_CHARS = "-=+@－＝＋＠"
+# ...also after leading blanks that they may strip: spaces, tab, CR, LF, NBSP, the
+# ideographic space, zero-width space and a stray BOM. A cell starting with a tab or CR
+# is guarded whatever follows.
+LEADING_BLANKS = " \t\r\n\u00a0\u3000\u200b\ufeff"
+FORMULA_PATTERN = f"^(?:[{LEADING_BLANKS}]*[{FORMULA_CHARS}]|[\t\r])"
+_FORMULA = re.compile(FORMULA_PATTERN)
+
+
+def needs_guard(text: str) -> bool:
+    return bool(_FORMULA.match(text))
+
+
+def guard(text: str) -> str:
+    """The text, with a leading ' where a spreadsheet would run it as a formula."""
+    return "'" + text if needs_guard(text) else text
+
+
+def unguard(text):
+    """Undo ``guard`` on import: "'=x" back to "=x" (other text is left alone)."""
+    if isinstance(text, str) and text.startswith("'") and needs_guard(text[1:]):
+        return text[1:]
+    return text
+
+
+def cell(value) -> str:
+    """Any value as the text of a cell."""
+    if value is None:
+        return ""
+    if isinstance(value, PartialDate):
+        return value.iso()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return guard(str(value))
+
+
+SQL_FUNCTIONS = [
+    # The formula guard, from the same pattern as needs_guard (PostgreSQL's regular
+    # expressions read it as Python's do: a bracket class and a non-capturing group).
+    f"""
+    CREATE OR REPLACE FUNCTION alliance_csv_cell(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN value ~ '{FORMULA_PATTERN}' THEN '''' || value ELSE value END
+    $$
+    """,
+    # A partial date in ISO 8601 at its precision, as PartialDate.iso(): 1996, 2009-11, 2017-04-25.
+    """
+    CREATE OR REPLACE FUNCTION alliance_partial_date(day date, prec text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT CASE prec
+            WHEN 'year' THEN to_char(day, 'YYYY')
+            WHEN 'month' THEN to_char(day, 'YYYY-MM')
+            WHEN 'day' THEN to_char(day, 'YYYY-MM-DD')
+        END
+    $$
+    """,
+]
+
+
+def install_sql_functions(connection):
+    with connection.cursor() as cursor:
+        for sql in SQL_FUNCTIONS:
+            cursor.execute(sql)
