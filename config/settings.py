@@ -44,6 +44,9 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-local-only-never-used-in-production"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# The site's public address, e.g. https://registry.example.org: absolute links (language
+# alternates, "cite this", CSV permalinks) are built from it rather than from the request.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

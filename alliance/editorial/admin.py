@@ -5,9 +5,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.forms import ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import (
@@ -30,23 +32,23 @@ from ..models import (
 )
 from ..public.search import normalize_query, search_q
 from . import resources
+from . import resources as resources_module
 from .forms import registry_form
 from .publishing import allowed_status, can_publish, may_set_status
 
 NAME_SEARCH = ("slug", "name_ja", "name_en", "abbreviation", "other_names")
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 class RegistryImportForm(ImportForm):
-    """Only CSV (UTF-8) and XLSX, at most 5 MB, and the file must be what it claims."""
+    """Only CSV (UTF-8) and XLSX within the import limits, and the file must be what it claims."""
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.format_classes = formats
         self.fields["import_file"].help_text = _(
-            "CSV（UTF-8、Excelでは「CSV UTF-8（コンマ区切り）」で保存）または XLSX、5MBまで。"
+            "CSV（UTF-8、Excelでは「CSV UTF-8（コンマ区切り）」で保存）または XLSX、5MB・%(rows)s行まで。"
             "1行目は列名（エクスポートしたファイルと同じ）。"
-        )
+        ) % {"rows": f"{resources_module.MAX_IMPORT_ROWS:,}"}
 
     def clean(self):
         cleaned = super().clean()
@@ -55,29 +57,29 @@ class RegistryImportForm(ImportForm):
         if upload is None or index in (None, ""):
             return cleaned
         fmt = self.format_classes[int(index)]
-        name = (upload.name or "").lower()
-        if upload.size == 0:
-            raise forms.ValidationError({"import_file": _("ファイルが空です。")})
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError({"import_file": _("ファイルが大きすぎます（5MBまで）。分けて取り込んでください。")})
-        head = upload.read(4)
+        if upload.size > resources_module.MAX_IMPORT_BYTES:
+            raise forms.ValidationError({"import_file": resources_module.TOO_LARGE})
+        data = upload.read()
         upload.seek(0)
-        is_zip = head == b"PK\x03\x04"
-        if fmt.__name__ == "RegistryXLSX":
-            if not name.endswith(".xlsx") or not is_zip:
-                raise forms.ValidationError({"import_file": _("XLSX形式のファイルではありません。形式の選択とファイルを確かめてください。")})
-        else:
-            if is_zip or not name.endswith(".csv"):
-                raise forms.ValidationError({"import_file": _("CSV形式のファイルではありません。形式の選択とファイルを確かめてください。")})
-            data = upload.read()
-            upload.seek(0)
-            try:
-                data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise forms.ValidationError(
-                    {"import_file": _("文字コードがUTF-8ではありません（Shift_JISなど）。Excelでは「CSV UTF-8（コンマ区切り）」で保存し直してください。")}
-                ) from None
+        try:
+            resources_module.check_import_file(upload.name or "", data, xlsx=fmt.__name__ == "RegistryXLSX")
+        except resources_module.ImportFileError as exc:
+            raise forms.ValidationError({"import_file": str(exc)}) from None
         return cleaned
+
+
+class RegistryConfirmForm(ConfirmImportForm):
+    """The confirmation step: the temporary file's name must be one the preview made (it
+    cannot name any other file), and the preview's outcome travels along so that the
+    confirmation can tell when the data changed in between."""
+
+    preview_digest = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_import_file_name(self):
+        name = self.cleaned_data["import_file_name"]
+        if not resources_module.valid_tmp_name(name):
+            raise forms.ValidationError(_("取込ファイルの指定が正しくありません。もう一度ファイルを選んでください。"))
+        return name
 
 
 class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
@@ -89,8 +91,44 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     show_full_result_count = False
     save_on_top = True
     import_form_class = RegistryImportForm
+    confirm_form_class = RegistryConfirmForm
     import_formats = resources.FORMATS
     export_formats = resources.FORMATS
+    tmp_storage_class = resources.RegistryTmpStorage
+
+    def get_import_data_kwargs(self, **kwargs):
+        """Every row or none, at the preview and at the confirmation: a row that fails
+        rolls the whole import back. The confirmation carries the preview's outcome."""
+        form = kwargs.get("form")
+        extra = {"rollback_on_validation_errors": True}
+        if isinstance(form, RegistryConfirmForm):
+            extra["preview_digest"] = form.cleaned_data.get("preview_digest") or ""
+        return {**super().get_import_data_kwargs(**kwargs), **extra}
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        if context.get("confirm_form") is not None and context.get("result") is not None:
+            context["confirm_form"].initial["preview_digest"] = resources.outcome_digest(context["result"])
+        return response
+
+    def process_result(self, result, request):
+        """A confirmation that did not write every row says so, and wrote nothing."""
+        if result.has_errors() or result.has_validation_errors():
+            reasons = [str(error.error) for error in result.base_errors]
+            for row in result.invalid_rows:
+                for field, messages_ in row.error_dict.items():
+                    reasons.append(f"{row.number}: {field}: {' '.join(str(m) for m in messages_)}")
+            for number, errors in result.row_errors():
+                reasons += [f"{number}: {error.error}" for error in errors]
+            self.message_user(
+                request,
+                _("取り込んでいません（1行も書き込んでいません）。プレビューの後にデータが変わったか、行に誤りがあります: %(reasons)s")
+                % {"reasons": " / ".join(reasons[:10])},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        return super().process_result(result, request)
 
     def get_search_results(self, request, queryset, search_term):
         """Search through the trigram-indexed search_text, as the public site does (and so do

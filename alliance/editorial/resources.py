@@ -8,11 +8,18 @@ file exported and re-imported changes nothing.
 """
 
 import csv
+import hashlib
 import io
+import os
+import re
+import tempfile
+import uuid
+import zipfile
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
+from import_export.tmp_storages import TempFolderStorage
 
 from ..models import (
     CITABLE,
@@ -75,6 +82,108 @@ def _unescaped(dataset):
 
 
 FORMATS = [RegistryCSV, RegistryXLSX]
+
+
+# --- limits and safe temporary files -----------------------------------------------
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_UNCOMPRESSED = 25 * 1024 * 1024  # an XLSX is a zip: what it expands to
+MAX_IMPORT_ROWS = 5000
+TOO_LARGE = "ファイルが大きすぎます（5MBまで）。分けて取り込んでください。"
+
+
+class ImportFileError(ValueError):
+    """A file refused before it is parsed; the message is for the editor."""
+
+
+def check_import_file(name: str, data: bytes, xlsx: bool) -> None:
+    """Refuse, before parsing, a file that is empty, too large, too long, not what it claims,
+    or (CSV) not UTF-8. An XLSX's uncompressed size is read from its zip directory, so a
+    small file that expands to hundreds of megabytes is refused without being expanded."""
+    name = name.lower()
+    if not data:
+        raise ImportFileError("ファイルが空です。")
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportFileError(TOO_LARGE)
+    is_zip = data[:4] == b"PK\x03\x04"
+    too_long = f"行が多すぎます（{MAX_IMPORT_ROWS:,}行まで）。ファイルを分けて取り込んでください。"
+    if xlsx:
+        if not name.endswith(".xlsx") or not is_zip:
+            raise ImportFileError("XLSX形式のファイルではありません。形式の選択とファイルを確かめてください。")
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                expanded = sum(info.file_size for info in archive.infolist())
+                if expanded > MAX_IMPORT_UNCOMPRESSED:
+                    raise ImportFileError(
+                        f"展開すると大きすぎるXLSXです（{expanded // 1024 // 1024:,}MB、{MAX_IMPORT_UNCOMPRESSED // 1024 // 1024}MBまで）。"
+                    )
+                sheets = [i for i in archive.infolist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", i.filename)]
+                if sheets:
+                    # Each row is one <row …> element: count them in a streaming read.
+                    rows = 0
+                    with archive.open(sheets[0]) as sheet:
+                        tail = b""
+                        while chunk := sheet.read(1 << 16):
+                            rows += (tail + chunk).count(b"<row ") - tail.count(b"<row ")
+                            tail = chunk[-5:]
+                    if rows > MAX_IMPORT_ROWS + 1:
+                        raise ImportFileError(too_long)
+        except zipfile.BadZipFile:
+            raise ImportFileError("XLSX形式のファイルではありません（壊れています）。") from None
+    else:
+        if is_zip or not name.endswith(".csv"):
+            raise ImportFileError("CSV形式のファイルではありません。形式の選択とファイルを確かめてください。")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                "文字コードがUTF-8ではありません（Shift_JISなど）。Excelでは「CSV UTF-8（コンマ区切り）」で保存し直してください。"
+            ) from None
+        if text.count("\n") > MAX_IMPORT_ROWS + 1 and sum(1 for _ in csv.reader(io.StringIO(text))) > MAX_IMPORT_ROWS + 1:
+            raise ImportFileError(too_long)
+
+
+_TMP_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+def valid_tmp_name(name: str) -> bool:
+    return bool(_TMP_NAME.fullmatch(name or ""))
+
+
+class RegistryTmpStorage(TempFolderStorage):
+    """The uploaded file between preview and confirmation, in a folder of its own under a
+    random name. A name from a form that is not such a name is refused, so a POST cannot
+    make the confirmation read or delete any other file."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.name is not None and not valid_tmp_name(self.name):
+            raise PermissionDenied("not an import file name")
+
+    @staticmethod
+    def folder() -> str:
+        path = os.path.join(tempfile.gettempdir(), "alliance-imports")
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        return path
+
+    def get_full_path(self):
+        return os.path.join(self.folder(), self.name)
+
+    def save(self, data):
+        if not self.name:
+            self.name = uuid.uuid4().hex
+        with open(self.get_full_path(), "wb" if isinstance(data, bytes) else "w", encoding=None if isinstance(data, bytes) else self.encoding) as file:
+            file.write(data)
+
+    def _open(self, mode="r"):
+        return open(self.get_full_path(), mode, encoding=None if "b" in mode else self.encoding)
+
+
+def outcome_digest(result) -> str:
+    """What a preview said it would do, row by row (new, update, skip …), as a digest."""
+    # A new row's id is not known before it is written; a changed or skipped row's is.
+    outcome = [row.import_type if row.import_type == "new" else f"{row.import_type}:{row.object_id}" for row in result.rows]
+    return hashlib.sha256("|".join(outcome).encode()).hexdigest()[:32]
 
 
 # --- widgets -------------------------------------------------------------------------
@@ -200,9 +309,34 @@ class RegistryResource(resources.ModelResource):
     # An empty XLSX cell is None: text columns take it as "" (they are NOT NULL).
     WIDGETS_MAP = {**resources.ModelResource.WIDGETS_MAP, "TextField": widgets.CharWidget, "SlugField": widgets.CharWidget}
 
+    def before_import(self, dataset, **kwargs):
+        self._seen_keys = {}
+        self._row_number = 0
+        super().before_import(dataset, **kwargs)
+
     def import_row(self, row, instance_loader, **kwargs):
         self._user = kwargs.get("user")
+        self._row_number = kwargs.get("row_number") or self._row_number + 1
         return super().import_row(row, instance_loader, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        """At the confirmation, the rows must do what the preview said; if anything
+        changed in between, the import is rolled back and the editor told why."""
+        super().after_import(dataset, result, **kwargs)
+        expected = kwargs.get("preview_digest")
+        if expected and outcome_digest(result) != expected:
+            raise ValueError("プレビューの後にデータが変わりました。もう一度ファイルを選んでプレビューしてください。")
+
+    def _duplicate_key_error(self, row):
+        """A second row in the same file with the same key (slug) as an earlier one."""
+        key = tuple(str(row.get(self.fields[f].column_name, "")).strip() for f in self._meta.import_id_fields)
+        seen = getattr(self, "_seen_keys", None)
+        if seen is None or not any(key):
+            return None
+        if key in seen:
+            return f"同じ{'・'.join(self._meta.import_id_fields)}（{'/'.join(key)}）の行がこのファイルに2回あります（{seen[key]}件目と重複）。"
+        seen[key] = self._row_number
+        return None
 
     def import_instance(self, instance, row, **kwargs):
         """Check many-to-many cells with the other fields, so an unknown slug is a field error."""
@@ -211,6 +345,9 @@ class RegistryResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.error_dict
+        duplicate = self._duplicate_key_error(row)
+        if duplicate:
+            errors[self._meta.import_id_fields[0]] = [ValidationError(duplicate, code="duplicate")]
         for field in self.get_import_fields():
             if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
                 try:

@@ -22,6 +22,8 @@ def registry_version(request=None) -> str:
 
 def page_etag(request, *args, **kwargs) -> str:
     """Changes when the data changes (any edit, import or publication), when the code is
-    released anew, and between languages and URLs."""
-    key = f"{settings.RELEASE_ID}|{registry_version(request)}|{get_language()}|{request.get_full_path()}"
+    released anew, and between languages, URLs and hosts: a page rendered for one Host
+    (links in it may name that host) is never served to a request for another."""
+    host = f"{request.scheme}://{request.get_host()}"
+    key = f"{settings.RELEASE_ID}|{registry_version(request)}|{get_language()}|{host}|{request.get_full_path()}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -312,10 +312,13 @@ def decode_cursor(token: str):
             value = datetime.date.fromisoformat(value["d"])
         if not isinstance(pk, int) or not 0 < pk < 2**63 or not (value is None or isinstance(value, str | datetime.date)):
             raise ValueError
-        if isinstance(value, str) and len(value) > 500:
-            raise ValueError
+        if isinstance(value, str):
+            # What PostgreSQL can compare: no NUL, no lone surrogate, a bounded length.
+            if len(value) > 500 or "\x00" in value:
+                raise ValueError
+            value.encode("utf-8")
         return value, pk
-    except (ValueError, TypeError, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError, UnicodeError) as exc:
         raise BadValue(_("ページの指定が読めないため、最初のページを表示しています。")) from exc
 
 

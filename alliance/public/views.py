@@ -18,6 +18,7 @@ from django.views.generic import DetailView, View
 from ..models import Agreement, Body, Level, Meeting, Seat, Side, Source
 from . import export
 from .caching import page_etag, registry_version
+from .context_processors import absolute_url
 from .engine import PAGE_SIZE, export_filename
 from .entities import ENTITIES, LISTS
 from .search import normalize_query, search_q
@@ -134,7 +135,7 @@ class PublicCsvView(EntityView):
         entity = self.declaration
         state = entity.read(request.GET)
         # A record's permalink is the list's URL and its slug (see urls.py).
-        url_prefix = request.build_absolute_uri(reverse(f"alliance:{entity.name}-list"))
+        url_prefix = absolute_url(request, reverse(f"alliance:{entity.name}-list"))
         rows = export.stream(state.queryset(), entity, url_prefix)
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path)}"'

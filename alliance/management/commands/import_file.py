@@ -31,12 +31,16 @@ class Command(BaseCommand):
         fmt = resources.RegistryXLSX() if path.suffix.lower() == ".xlsx" else resources.RegistryCSV()
         data = path.read_bytes()
         try:
+            resources.check_import_file(path.name, data, xlsx=path.suffix.lower() == ".xlsx")
+        except resources.ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
+        try:
             dataset = fmt.create_dataset(data if fmt.is_binary() else data.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             raise CommandError("the file is not UTF-8: save it as CSV UTF-8") from exc
         account = get_user_model().objects.get(username=user) if user else None
         result = import_kinds()[kind]().import_data(
-            dataset, dry_run=True, raise_errors=False, use_transactions=True, file_name=path.name, user=account
+            dataset, dry_run=True, raise_errors=False, use_transactions=True, rollback_on_validation_errors=True, file_name=path.name, user=account
         )
         for row in result.invalid_rows:
             for field, messages in row.error_dict.items():
@@ -51,6 +55,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run, nothing written: {totals}")
             return
         result = import_kinds()[kind]().import_data(
-            dataset, dry_run=False, raise_errors=True, use_transactions=True, file_name=path.name, user=account
+            dataset, dry_run=False, raise_errors=True, use_transactions=True, rollback_on_validation_errors=True, file_name=path.name, user=account
         )
         self.stdout.write(f"Imported {path.name}: {', '.join(f'{k} {v}' for k, v in result.totals.items() if v)}")

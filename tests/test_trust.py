@@ -1,0 +1,217 @@
+"""Issue 10's findings, each pinned: what an attacker or a careless editor did, and what
+must happen instead. (Findings 0, 10, 11 and 12 are in tests/test_ops_*.py.)"""
+
+import base64
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alliance.editorial.resources import MAX_IMPORT_ROWS, RegistryCSV
+from alliance.models import Agreement, Meeting, Participation, Person
+from alliance.public.cells import cell, guard
+from alliance.public.engine import encode_cursor
+
+from .factories import make_agreement, make_body, make_meeting, make_organization, make_person
+from .test_editorial import GOOD_ROWS, HEADER, confirm, csv_upload, preview
+
+pytestmark = pytest.mark.django_db
+
+
+# --- 2. a confirmed import writes every row or none -------------------------------------
+
+ATTENDEE_HEADER = "meeting,position,side,person,post,organization,name_text,role\r\n"
+
+
+def test_a_confirmation_after_the_data_changed_writes_nothing_and_says_so(client, publisher):
+    meeting = make_meeting(slug="wg-2026-01")
+    people = [make_person(slug=f"p{i}", name_ja=f"人物{i}") for i in (1, 2, 3)]
+    client.force_login(publisher)
+    rows = "".join(f"wg-2026-01,{i},jp,p{i},,,,\r\n" for i in (1, 2, 3))
+    response = preview(client, csv_upload(ATTENDEE_HEADER + rows, "attendees.csv"), model="participation")
+    assert "confirm_form" in response.context
+    people[0].delete()  # someone deletes the person named in row 1 before the confirmation
+    answer = confirm(client, response, model="participation")
+    assert answer.status_code == 302
+    assert Participation.objects.filter(meeting=meeting).count() == 0, "no row may be written"
+    messages = [str(m) for m in answer.wsgi_request._messages]
+    assert any("書き込んでいません" in m for m in messages)
+
+
+def test_a_confirmation_whose_rows_would_now_do_something_else_writes_nothing(client, publisher):
+    make_organization(slug="japan")
+    make_organization(slug="us", country="us")
+    client.force_login(publisher)
+    response = preview(client, csv_upload(HEADER + GOOD_ROWS[0] + GOOD_ROWS[1]))
+    make_agreement(slug="treaty-1960", name_ja="別の人が先に作った")  # "new" in the preview is now an update
+    answer = confirm(client, response)
+    assert Agreement.objects.get(slug="treaty-1960").name_ja == "別の人が先に作った"
+    assert not Agreement.objects.filter(slug="acsa-2016").exists()
+    assert any("変わりました" in str(m) for m in answer.wsgi_request._messages)
+
+
+# --- 3. bounded imports --------------------------------------------------------------------
+
+
+def test_a_file_with_too_many_rows_is_refused_before_it_is_parsed(client, editor_only):
+    client.force_login(editor_only)
+    rows = "".join(f"a{i},draft,協定{i},,treaty,,,,\r\n" for i in range(MAX_IMPORT_ROWS + 5))
+    response = preview(client, csv_upload(HEADER + rows))
+    assert "行が多すぎます" in response.content.decode()
+    assert not Agreement.objects.exists()
+
+
+def test_an_xlsx_that_expands_to_a_huge_size_is_refused_without_expanding_it(client, editor_only):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<row r='1'/>" + " " * (40 * 1024 * 1024))
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("bomb.xlsx", buffer.getvalue())
+    assert len(buffer.getvalue()) < 1024 * 1024
+    client.force_login(editor_only)
+    response = preview(client, upload, fmt="1")
+    assert "展開すると大きすぎる" in response.content.decode()
+
+
+# --- 4. the temporary file's name cannot come from the form ---------------------------------
+
+
+def test_the_confirmation_cannot_name_a_file_outside_its_folder(client, publisher):
+    victim = tempfile.NamedTemporaryFile(delete=False, suffix=".txt")
+    victim.write(b"slug\r\nx\r\n")
+    victim.close()
+    client.force_login(publisher)
+    for name in [os.path.basename(victim.name), victim.name, "../" + os.path.basename(victim.name)]:
+        response = client.post(
+            reverse("admin:alliance_agreement_process_import"),
+            {"import_file_name": name, "original_file_name": "x.csv", "format": "0", "resource": "0"},
+        )
+        assert response.status_code in (200, 400, 403)
+        assert os.path.exists(victim.name), "the file named by the form was deleted"
+    os.unlink(victim.name)
+
+
+# --- 5. the page cache cannot be poisoned through the Host header ---------------------------
+
+
+def test_a_request_for_another_port_does_not_change_what_others_are_served(seeded_small):
+    attacker, reader = Client(), Client()
+    body = seeded_small
+    attacker.get(body.get_absolute_url(), HTTP_HOST="127.0.0.1:1")
+    html = reader.get(body.get_absolute_url(), HTTP_HOST="127.0.0.1").content.decode()
+    assert "127.0.0.1:1" not in html
+
+
+def test_absolute_links_come_from_the_configured_site_url(seeded_small, settings):
+    settings.SITE_URL = "https://registry.example.org"
+    html = Client().get(seeded_small.get_absolute_url(), HTTP_HOST="127.0.0.1:1").content.decode()
+    assert "127.0.0.1:1" not in html
+    assert f"https://registry.example.org/en{seeded_small.get_absolute_url()}" in html
+
+
+@pytest.fixture
+def seeded_small(db):
+    return make_body(slug="scc", name_ja="日米安全保障協議委員会", status="published")
+
+
+# --- 6. crafted cursors ----------------------------------------------------------------------
+
+
+def raw_cursor(value, pk=1):
+    raw = json.dumps([value, pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("name", ["body", "seat", "person", "agreement", "meeting"])
+@pytest.mark.parametrize("value", ["\u0000", "\ud800", "a\udfffb", "x" * 600])
+def test_a_crafted_cursor_is_ignored_with_a_notice(client, name, value):
+    for direction in ("after", "before"):
+        response = client.get(reverse(f"alliance:{name}-list"), {direction: raw_cursor(value), "sort": "name"})
+        assert response.status_code == 200
+        assert "最初のページ" in response.content.decode()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    name=st.sampled_from(["body", "seat", "person", "agreement", "meeting"]),
+    value=st.one_of(st.text(max_size=30), st.integers(), st.none(), st.floats(allow_nan=True), st.lists(st.text(max_size=3))),
+    pk=st.one_of(st.integers(min_value=-(2**70), max_value=2**70), st.text(max_size=5), st.none()),
+    sort=st.sampled_from(["", "name", "-signed", "date", "start", "established", "body"]),
+)
+def test_fuzzed_cursors_never_answer_5xx(db, name, value, pk, sort):
+    token = encode_cursor(value, pk) if isinstance(pk, int) and not isinstance(value, float | list) else raw_cursor(value, pk)
+    response = Client().get(reverse(f"alliance:{name}-list"), {"after": token, "sort": sort})
+    assert response.status_code < 500
+
+
+# --- 8. the formula guard --------------------------------------------------------------------
+
+DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "＝1+1", "＋1", "－1", "＠x", " =1", "\u00a0=1", "\u3000＝1",
+             "\u200b=1", "\ufeff+1", "\n=1", "\t1", "\r1", "  +cmd"]
+SAFE = ["日米", "2+2", "a=b", "1996", "ACSA", "日本側: 外務大臣"]
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_every_form_a_spreadsheet_may_run_is_guarded_in_python_and_sql(text, django_db_setup, django_db_blocker):
+    assert guard(text) == "'" + text
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT alliance_csv_cell(%s)", [text])
+            assert cursor.fetchone()[0] == "'" + text
+
+
+@pytest.mark.parametrize("text", SAFE)
+def test_ordinary_text_is_left_alone(text):
+    assert cell(text) == text
+
+
+def test_the_public_csv_guards_a_full_width_formula(client):
+    make_agreement(slug="x", name_ja="＝HYPERLINK(\"http://evil\")", status="published")
+    body = b"".join(client.get(reverse("alliance:agreement-csv")).streaming_content).decode("utf-8-sig")
+    assert "'＝HYPERLINK" in body
+
+
+def test_a_guarded_cell_imports_back_as_it_was():
+    exported = RegistryCSV().export_data(__import__("tablib").Dataset(["\u3000＝x", "=y"], headers=["a", "b"]))
+    dataset = RegistryCSV().create_dataset(exported)
+    assert list(dataset[0]) == ["\u3000＝x", "=y"]
+
+
+# --- 9. a duplicate key inside one file ---------------------------------------------------------
+
+
+def test_a_duplicate_slug_inside_one_file_is_a_row_error(client, publisher):
+    make_organization(slug="japan")
+    make_organization(slug="us", country="us")
+    client.force_login(publisher)
+    twice = GOOD_ROWS[0] + GOOD_ROWS[0].replace("新安保条約", "別の概要")
+    response = preview(client, csv_upload(HEADER + twice))
+    result = response.context["result"]
+    assert result.has_validation_errors()
+    assert "2回あります" in response.content.decode()
+    assert "confirm_form" not in response.context
+    assert not Agreement.objects.exists()
+
+
+def test_the_command_line_import_refuses_a_duplicate_too(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    make_organization(slug="japan")
+    make_organization(slug="us", country="us")
+    path = tmp_path / "agreements.csv"
+    path.write_text(HEADER + GOOD_ROWS[0] + GOOD_ROWS[0], encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_file", "agreements", str(path))
+    assert not Agreement.objects.exists()
+    assert Person.objects.count() == 0 and Meeting.objects.count() == 0
