@@ -215,3 +215,100 @@ def test_the_command_line_import_refuses_a_duplicate_too(tmp_path):
         call_command("import_file", "agreements", str(path))
     assert not Agreement.objects.exists()
     assert Person.objects.count() == 0 and Meeting.objects.count() == 0
+
+
+# --- 3. an import does not lock other editors out ---------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_import_does_not_block_another_editor_s_save():
+    """One connection holds an import's transaction open after writing; another saves a
+    record meanwhile. The save must not wait for the import (it used to wait on the data
+    version's row until the import committed), and each commit bumps the version once."""
+    import psycopg
+    from django.db import connection
+
+    from alliance.editorial.resources import AgreementResource
+    from alliance.public.caching import registry_version
+
+    make_organization(slug="japan")
+    person = make_person(slug="someone")
+    before = registry_version()
+    params = connection.get_connection_params()
+    dsn = {k: v for k, v in params.items() if k in ("host", "port", "user", "password", "dbname")}
+    with psycopg.connect(**dsn) as importer:
+        importer.execute("UPDATE alliance_organization SET note = 'being imported' WHERE slug = 'japan'")
+        # The import's transaction is still open: another editor saves now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        person.name_en = "Someone"
+        person.save()  # raises LockNotAvailable if it has to wait for the importer
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+        after_save = registry_version()
+        assert after_save != before, "the save's own commit bumps the version"
+        importer.commit()
+    assert registry_version() != after_save, "the import's commit bumps it again"
+    assert AgreementResource  # the admin and the command run imports in such a transaction
+
+
+# --- 7. two editors on one record ----------------------------------------------------------------
+
+
+def change_form_data(response):
+    """What a browser would post back from a change form as it was rendered."""
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None:
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+    return data
+
+
+def test_the_second_of_two_editors_saving_one_record_gets_a_conflict_not_a_silent_loss(client, publisher):
+    person = make_person(slug="kishida", name_ja="岸田", name_en="")
+    url = reverse("admin:alliance_person_change", args=[person.pk])
+    first, second = Client(), Client()
+    first.force_login(publisher)
+    second.force_login(publisher)
+    form_a = change_form_data(first.get(url))
+    form_b = change_form_data(second.get(url))
+    form_a["name_en"] = "Kishida Fumio"
+    assert first.post(url, form_a).status_code == 302
+    form_b["other_names"] = "岸田文雄"
+    response = second.post(url, form_b)
+    assert response.status_code == 200, "the second save is refused"
+    assert "ほかの人が変更しました" in response.content.decode()
+    person.refresh_from_db()
+    assert person.name_en == "Kishida Fumio" and person.other_names == ""
+
+
+def test_two_simultaneous_adds_of_one_slug_give_a_form_error_not_a_500(client, publisher, monkeypatch):
+    from alliance.editorial.forms import RegistryModelForm
+
+    make_person(slug="taken", name_ja="先に保存された人")
+    calls = {"n": 0}
+    real = RegistryModelForm.validate_unique
+
+    def racing_validate_unique(self):
+        # The first validation runs before the other editor's row exists: it sees no clash.
+        calls["n"] += 1
+        if calls["n"] > 1:
+            real(self)
+
+    monkeypatch.setattr(RegistryModelForm, "validate_unique", racing_validate_unique)
+    client.force_login(publisher)
+    url = reverse("admin:alliance_person_add")
+    data = {"name_ja": "後から保存した人", "country": "jp", "slug": "taken", "status": "draft",
+            "tenures-TOTAL_FORMS": "0", "tenures-INITIAL_FORMS": "0",
+            "citations-TOTAL_FORMS": "0", "citations-INITIAL_FORMS": "0"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "slug" in response.context["adminform"].form.errors
+    assert Person.objects.filter(slug="taken").count() == 1

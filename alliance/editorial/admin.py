@@ -3,7 +3,7 @@ import and export, history with revert, and publishing gated by a permission."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -139,12 +139,25 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def get_fieldsets(self, request, obj=None):
-        """The model's fieldsets, then the reason for the change, which the history keeps."""
+        """The model's fieldsets, then the reason for the change, which the history keeps
+        (with the hidden fingerprint that detects a conflicting edit)."""
         fieldsets = []
         for name, options in super().get_fieldsets(request, obj):
-            names = [f for f in options["fields"] if f != "change_reason"]
+            names = [f for f in options["fields"] if f not in ("change_reason", "edit_token")]
             fieldsets.append((name, {**options, "fields": names}))
-        return [*fieldsets, (_("変更の記録"), {"fields": ("change_reason",)})]
+        return [*fieldsets, (_("変更の記録"), {"fields": ("change_reason", "edit_token")})]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Two editors adding the same slug (or attendee number) at once: the second save
+        hits the unique constraint after its form validated. Validate once more, now that
+        the first row exists, so the clash is shown as a form error, not a 500."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if getattr(request, "_retried_after_integrity_error", False):
+                raise
+            request._retried_after_integrity_error = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         reason = form.cleaned_data.get("change_reason") if hasattr(form, "cleaned_data") else ""

@@ -1,5 +1,7 @@
 """Forms for the editorial admin: one text box per partial date, slugs suggested when left blank."""
 
+import hashlib
+
 from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -47,8 +49,14 @@ class RegistryModelForm(forms.ModelForm):
         help_text=_("任意。履歴に残ります（例: 令和7年版白書に合わせて修正）。"),
     )
 
+    # What the record looked like when the form was opened: a save over a record that
+    # someone else changed since is refused with a conflict, not written over their change.
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["edit_token"].initial = record_fingerprint(self.instance)
         for name in getattr(self._meta.model, "partial_date_names", ()):
             if name in self.fields:
                 self.initial.setdefault(name, getattr(self.instance, name))
@@ -60,6 +68,15 @@ class RegistryModelForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        token = cleaned.get("edit_token")
+        if self.instance.pk is not None and token and token != record_fingerprint(self.instance):
+            raise forms.ValidationError(
+                _(
+                    "この記録は、あなたがこのページを開いた後にほかの人が変更しました。上書きしないよう保存を止めました。"
+                    "別のタブで最新の内容を開き、必要な変更を入れ直してください（履歴で相手の変更を確かめられます）。"
+                ),
+                code="conflict",
+            )
         for name in getattr(self._meta.model, "partial_date_names", ()):
             if name in self.fields and name not in self.errors:
                 setattr(self.instance, name, cleaned.get(name))
@@ -70,6 +87,14 @@ class RegistryModelForm(forms.ModelForm):
             else:
                 cleaned["slug"] = suggestion
         return cleaned
+
+
+def record_fingerprint(instance) -> str:
+    """A digest of the record's stored columns, read from the database now."""
+    model = type(instance)
+    names = [f.attname for f in model._meta.concrete_fields]
+    row = model._default_manager.filter(pk=instance.pk).values_list(*names).first()
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:32]
 
 
 def _slug_of(value):
