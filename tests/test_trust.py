@@ -312,3 +312,27 @@ def test_two_simultaneous_adds_of_one_slug_give_a_form_error_not_a_500(client, p
     assert response.status_code == 200
     assert "slug" in response.context["adminform"].form.errors
     assert Person.objects.filter(slug="taken").count() == 1
+
+
+# --- 1. inline rows cannot publish past a publisher ----------------------------------------------
+
+
+def test_an_editor_cannot_publish_a_seat_from_the_body_s_page(client, editor_only):
+    from alliance.models import Seat
+
+    body = make_body(slug="acg", name_ja="同盟調整グループ", status="draft")
+    holder = make_organization(slug="mofa", name_ja="外務省", status="published")
+    client.force_login(editor_only)
+    url = reverse("admin:alliance_body_change", args=[body.pk])
+    data = change_form_data(client.get(url))
+    data.update({
+        "seats-TOTAL_FORMS": "1", "seats-INITIAL_FORMS": "0",
+        "seats-0-side": "jp", "seats-0-organization": str(holder.pk), "seats-0-position": "1",
+        "seats-0-slug": "acg-jp-mofa", "seats-0-status": "published",
+    })
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    seat = Seat.objects.get(slug="acg-jp-mofa")
+    assert seat.status == "draft"
+    seat_data = change_form_data(client.get(url))
+    assert "seats-0-status" not in seat_data, "the status is not an editable field for an editor"

@@ -187,6 +187,22 @@ class RegistryAdmin(HistoryImportExportAdmin):
             self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
         super().save_model(request, obj, form, change)
 
+    def save_formset(self, request, form, formset, change):
+        """Inline rows with a status (seats on a body, tenures on a person or post) obey the
+        same rule as the record's own form: only a publisher changes what the public sees."""
+        instances = formset.save(commit=False)
+        refused = False
+        for obj in instances:
+            if hasattr(obj, "status") and not may_set_status(request.user, obj):
+                obj.status = allowed_status(request.user, obj)
+                refused = True
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+        if refused:
+            self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
+
     @admin.action(description=_("選択した記録を公開する"), permissions=["publish"])
     def publish(self, request, queryset):
         self._set_status(request, queryset, Status.PUBLISHED, _("一括公開"))
@@ -207,7 +223,19 @@ class RegistryAdmin(HistoryImportExportAdmin):
         self.message_user(request, _("%(n)d 件を「%(status)s」にしました。") % {"n": changed, "status": Status(status).label})
 
 
-def registry_inline(model, base=admin.TabularInline):
+class StatusInline(admin.TabularInline):
+    """An inline of records with a status: the status is read-only to whoever may not publish."""
+
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not can_publish(request.user, self.model):
+            readonly.append("status")
+        return readonly
+
+
+def registry_inline(model, base=StatusInline):
     return type(f"{model.__name__}InlineBase", (base,), {"model": model, "form": registry_form(model), "extra": 0})
 
 
