@@ -259,7 +259,7 @@ def change_form_data(response):
     """What a browser would post back from a change form as it was rendered."""
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None:
             continue
