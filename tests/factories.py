@@ -40,7 +40,7 @@ def _dates(kwargs):
 
 
 def make_source(**kw):
-    defaults = {"slug": _slug("source"), "title_ja": "防衛白書", "publisher_ja": "防衛省", "file_name": ""}
+    defaults = {"slug": _slug("source"), "title_ja": "防衛白書", "publisher_ja": "防衛省", "file_name": "", "status": Status.PUBLISHED}
     return Source.objects.create(**{**defaults, **kw})
 
 
@@ -88,12 +88,12 @@ def make_participation(**kw):
         kw["meeting"] = make_meeting()
     if "position" not in kw:
         kw["position"] = kw["meeting"].participations.count() + 1
-    defaults = {"side": "jp", "name_text": "関係省庁の代表"}
+    defaults = {"side": "jp", "name_text": "関係省庁の代表", "status": Status.PUBLISHED}
     return Participation.objects.create(**{**defaults, **kw})
 
 
 def make_citation(**kw):
     if "source" not in kw:
         kw["source"] = make_source()
-    defaults = {"locator": "図表III-2-1-5", "quote": "日米安全保障協議委員会"}
+    defaults = {"locator": "図表III-2-1-5", "quote": "日米安全保障協議委員会", "status": Status.PUBLISHED}
     return Citation.objects.create(**{**defaults, **kw})

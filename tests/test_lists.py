@@ -35,12 +35,12 @@ def fill(n):
         old = make_agreement(name_ja=f"旧協定{i}", signed="1960")
         agreement = make_agreement(name_ja=f"協定{i}", signed=f"{1960 + i % 60}-0{1 + i % 9}", in_force=f"{1961 + i % 60}")
         agreement.parties.add(japan)
-        AgreementRelation.objects.create(subject=agreement, kind="supersedes", object=old)
+        AgreementRelation.objects.create(subject=agreement, kind="supersedes", object=old, status="published")
         body = make_body(name_ja=f"協議体{i}", parent=make_body(name_ja=f"上位{i}"), legal_basis=agreement)
         make_seat(body=body, post=make_post(name_ja=f"役職{i}"), level="dg")
         meeting = make_meeting(name_ja=f"会議{i}", body=body, start=f"{2000 + i % 25}")
         make_participation(meeting=meeting, person=make_person(name_ja=f"人物{i}"), post=make_post())
-        MeetingDocument.objects.create(meeting=meeting, agreement=agreement, kind="signed")
+        MeetingDocument.objects.create(meeting=meeting, agreement=agreement, kind="signed", status="published")
         make_citation(meeting=meeting)
 
 

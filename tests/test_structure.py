@@ -19,6 +19,7 @@ from alliance.models import (
     Participation,
     Person,
     RegistryVersion,
+    Revision,
     Seat,
     Source,
 )
@@ -29,11 +30,12 @@ pytestmark = pytest.mark.django_db
 
 
 def curated_models():
-    """Every model of the app that editors curate: all but the history copies and the counter."""
+    """Every model of the app that editors curate: all but the history copies, the counter
+    and the proposed revisions (which hold changes to curated records, not records)."""
     return {
         m
         for m in apps.get_app_config("alliance").get_models()
-        if not m.__name__.startswith("Historical") and m is not RegistryVersion
+        if not m.__name__.startswith("Historical") and m not in (RegistryVersion, Revision)
     }
 
 

@@ -3,10 +3,12 @@ import and export, history with revert, and publishing gated by a permission."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -25,6 +27,7 @@ from ..models import (
     Participation,
     Person,
     Post,
+    Revision,
     Seat,
     Source,
     Status,
@@ -34,7 +37,17 @@ from ..public.search import normalize_query, search_q
 from . import resources
 from . import resources as resources_module
 from .forms import registry_form
-from .publishing import allowed_status, can_publish, may_set_status
+from .publishing import (
+    RevisionConflict,
+    allowed_status,
+    apply_revision,
+    can_publish,
+    may_set_status,
+    needs_review,
+    propose,
+    reject_revision,
+    revision_diff,
+)
 
 NAME_SEARCH = ("slug", "name_ja", "name_en", "abbreviation", "other_names")
 
@@ -128,6 +141,13 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
                 messages.ERROR,
             )
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        proposed = [row.instance for row in result.rows if getattr(row.instance, "_alliance_proposed", False)]
+        if proposed:
+            self.message_user(
+                request,
+                _("公開中の記録への変更 %(n)d 件は、書き込まずに公開担当の確認待ちの修正案にしました。") % {"n": len(proposed)},
+                messages.WARNING,
+            )
         return super().process_result(result, request)
 
     def get_search_results(self, request, queryset, search_term):
@@ -181,18 +201,43 @@ class RegistryAdmin(HistoryImportExportAdmin):
         return readonly
 
     def save_model(self, request, obj, form, change):
+        if change and needs_review(request.user, obj):
+            # A published record: the editor's change waits for a publisher.
+            m2m = {f.name: form.cleaned_data[f.name] for f in obj._meta.many_to_many if f.name in form.cleaned_data}
+            reason = form.cleaned_data.get("change_reason", "") if hasattr(form, "cleaned_data") else ""
+            self._proposed(request).append(propose(request.user, obj, m2m=m2m, reason=reason, via=str(_("フォーム"))))
+            request._alliance_proposing = True
+            return
         if not may_set_status(request.user, obj):
             # A revert to a version with another status would publish or hide it.
             obj.status = allowed_status(request.user, obj)
             self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
         super().save_model(request, obj, form, change)
 
+    @staticmethod
+    def _proposed(request) -> list:
+        if not hasattr(request, "_alliance_revisions"):
+            request._alliance_revisions = []
+        return request._alliance_revisions
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_alliance_proposing", False):
+            # The record's own many-to-many values went into the revision; its inline rows
+            # are saved (or proposed) row by row.
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+            return
+        super().save_related(request, form, formsets, change)
+
     def save_formset(self, request, form, formset, change):
-        """Inline rows with a status (seats on a body, tenures on a person or post) obey the
-        same rule as the record's own form: only a publisher changes what the public sees."""
+        """Inline rows obey the same rule as the record's own form: a new row an editor
+        adds is a draft, and an editor's change to a published row becomes a revision."""
         instances = formset.save(commit=False)
         refused = False
         for obj in instances:
+            if needs_review(request.user, obj):
+                self._proposed(request).append(propose(request.user, obj, via=str(_("フォーム（一覧内の行）"))))
+                continue
             if hasattr(obj, "status") and not may_set_status(request.user, obj):
                 obj.status = allowed_status(request.user, obj)
                 refused = True
@@ -202,6 +247,32 @@ class RegistryAdmin(HistoryImportExportAdmin):
         formset.save_m2m()
         if refused:
             self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
+
+    def response_change(self, request, obj):
+        revisions = [r for r in getattr(request, "_alliance_revisions", []) if r is not None]
+        if revisions:
+            self.message_user(
+                request,
+                _("公開中の記録への変更は、公開担当の確認待ちの修正案（%(ids)s）になりました。確認されるまで公開ページは変わりません。")
+                % {"ids": "、".join(f"#{r.pk}" for r in revisions)},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.path)
+        if getattr(request, "_alliance_proposing", False):
+            self.message_user(request, _("変更はありませんでした。"), messages.INFO)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            pending = Revision.objects.pending().for_record(obj).count()
+            if pending:
+                self.message_user(
+                    request,
+                    _("この記録には確認待ちの修正案が %(n)d 件あります（「修正案」の一覧で確認できます）。") % {"n": pending},
+                    messages.INFO,
+                )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     @admin.action(description=_("選択した記録を公開する"), permissions=["publish"])
     def publish(self, request, queryset):
@@ -223,7 +294,7 @@ class RegistryAdmin(HistoryImportExportAdmin):
         self.message_user(request, _("%(n)d 件を「%(status)s」にしました。") % {"n": changed, "status": Status(status).label})
 
 
-class StatusInline(admin.TabularInline):
+class StatusInlineMixin:
     """An inline of records with a status: the status is read-only to whoever may not publish."""
 
     extra = 0
@@ -233,6 +304,10 @@ class StatusInline(admin.TabularInline):
         if not can_publish(request.user, self.model):
             readonly.append("status")
         return readonly
+
+
+class StatusInline(StatusInlineMixin, admin.TabularInline):
+    pass
 
 
 def registry_inline(model, base=StatusInline):
@@ -261,10 +336,10 @@ def citation_record_paths():
     return paths
 
 
-class CitationInline(admin.StackedInline):
+class CitationInline(StatusInlineMixin, admin.StackedInline):
     model = Citation
     extra = 0
-    fields = (("source", "locator", "field"), "quote")
+    fields = (("source", "locator", "field", "status"), "quote")
     autocomplete_fields = ("source",)
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
     verbose_name = _("出典")
@@ -275,30 +350,30 @@ class CitationInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(HistoryImportExportAdmin):
+class SourceAdmin(RegistryAdmin):
     form = registry_form(Source)
     resource_classes = [resources.SourceResource]
-    list_display = ("slug", "title_ja", "edition", "year", "publisher_ja", "file_name")
-    list_filter = ("publisher_ja", "year")
+    list_display = ("slug", "title_ja", "edition", "year", "publisher_ja", "file_name", "status")
+    list_filter = ("status", "publisher_ja", "year")
     search_fields = ("slug", "title_ja", "title_en", "part", "file_name")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
-        (None, {"fields": ("slug", ("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("edition", "year"))}),
+        (None, {"fields": ("slug", ("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("edition", "year"), "status")}),
         (_("本文"), {"fields": ("part", "file_name", "url", "licence")}),
     )
 
 
 @admin.register(Citation)
-class CitationAdmin(HistoryImportExportAdmin):
+class CitationAdmin(RegistryAdmin):
     form = registry_form(Citation)
     resource_classes = [resources.CitationResource]
-    list_display = ("source", "locator", "quote_excerpt", "cited_record", "field")
-    list_filter = ("source",)
+    list_display = ("source", "locator", "quote_excerpt", "cited_record", "field", "status")
+    list_filter = ("status", "source")
     search_fields = ("quote", "locator", "key")
     autocomplete_fields = ("source", *CITED_FIELDS)
     show_full_result_count = False
     fieldsets = (
-        (None, {"fields": ("source", "locator", "quote", "field")}),
+        (None, {"fields": ("source", "locator", "quote", "field", "status")}),
         (_("根拠づける記録（ちょうど一つ）"), {"fields": CITED_FIELDS}),
         (_("識別子"), {"fields": ("key",), "classes": ("collapse",)}),
     )
@@ -391,21 +466,19 @@ class TenureAdmin(RegistryAdmin):
 # --- agreements ------------------------------------------------------------------
 
 
-class AgreementRelationInline(admin.TabularInline):
+class AgreementRelationInline(StatusInline):
     model = AgreementRelation
     fk_name = "subject"
-    extra = 0
-    fields = ("kind", "object", "note")
+    fields = ("kind", "object", "note", "status")
     autocomplete_fields = ("object",)
     verbose_name = _("この協定から他の協定への関係")
     verbose_name_plural = _("他の協定との関係（この協定が…する）")
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 40})}}
 
 
-class AgreementMeetingInline(admin.TabularInline):
+class AgreementMeetingInline(StatusInline):
     model = MeetingDocument
-    extra = 0
-    fields = ("meeting", "kind")
+    fields = ("meeting", "kind", "status")
     autocomplete_fields = ("meeting",)
     verbose_name_plural = _("この文書を扱った会議")
 
@@ -432,11 +505,11 @@ class AgreementAdmin(RegistryAdmin):
 
 
 @admin.register(AgreementRelation)
-class AgreementRelationAdmin(HistoryImportExportAdmin):
+class AgreementRelationAdmin(RegistryAdmin):
     form = registry_form(AgreementRelation)
     resource_classes = [resources.AgreementRelationResource]
-    list_display = ("subject", "kind", "object")
-    list_filter = ("kind",)
+    list_display = ("subject", "kind", "object", "status")
+    list_filter = ("status", "kind")
     list_select_related = ("subject", "object")
     search_fields = ("subject__name_ja", "subject__slug", "object__name_ja", "object__slug")
     autocomplete_fields = ("subject", "object")
@@ -531,18 +604,16 @@ class SeatAdmin(RegistryAdmin):
 # --- meetings --------------------------------------------------------------------
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(StatusInline):
     model = Participation
-    extra = 0
-    fields = ("position", "side", "person", "post", "organization", "name_text", "role")
+    fields = ("position", "side", "person", "post", "organization", "name_text", "role", "status")
     autocomplete_fields = ("person", "post", "organization")
     verbose_name_plural = _("出席者")
 
 
-class MeetingDocumentInline(admin.TabularInline):
+class MeetingDocumentInline(StatusInline):
     model = MeetingDocument
-    extra = 0
-    fields = ("agreement", "kind")
+    fields = ("agreement", "kind", "status")
     autocomplete_fields = ("agreement",)
     verbose_name_plural = _("署名・承認・発出された文書")
 
@@ -568,11 +639,11 @@ class MeetingAdmin(RegistryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(HistoryImportExportAdmin):
+class ParticipationAdmin(RegistryAdmin):
     form = registry_form(Participation)
     resource_classes = [resources.ParticipationResource]
-    list_display = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role")
-    list_filter = ("side",)
+    list_display = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role", "status")
+    list_filter = ("status", "side")
     list_select_related = ("meeting", "person", "post", "organization")
     search_fields = ("meeting__name_ja", "meeting__slug", "person__name_ja", "post__name_ja", "name_text")
     autocomplete_fields = ("meeting", "person", "post", "organization")
@@ -581,16 +652,84 @@ class ParticipationAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(MeetingDocument)
-class MeetingDocumentAdmin(HistoryImportExportAdmin):
+class MeetingDocumentAdmin(RegistryAdmin):
     form = registry_form(MeetingDocument)
     resource_classes = [resources.MeetingDocumentResource]
-    list_display = ("meeting", "kind", "agreement")
-    list_filter = ("kind",)
+    list_display = ("meeting", "kind", "agreement", "status")
+    list_filter = ("status", "kind")
     list_select_related = ("meeting", "agreement")
     search_fields = ("meeting__name_ja", "meeting__slug", "agreement__name_ja", "agreement__slug")
     autocomplete_fields = ("meeting", "agreement")
     inlines = (CitationInline,)
     show_full_result_count = False
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """Editors' changes to published records, for a publisher to apply or reject."""
+
+    list_display = ("id", "record_label", "content_type", "author", "created_at", "via", "state")
+    list_filter = ("state", "content_type")
+    list_select_related = ("content_type", "author")
+    search_fields = ("record_label", "reason")
+    actions = ["apply", "reject"]
+    fields = ("record_link", "content_type", "author", "created_at", "via", "reason", "diff", "state", "reviewer", "reviewed_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("alliance.change_revision")
+
+    @admin.display(description=_("記録"))
+    def record_link(self, obj):
+        record = obj.record
+        if record is None:
+            return obj.record_label
+        url = reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.record_label)
+
+    @admin.display(description=_("変更内容（現在 → 提案）"))
+    def diff(self, obj):
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("項目"),
+            _("現在"),
+            _("提案"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", revision_diff(obj)),
+        )
+
+    @admin.action(description=_("選択した修正案を反映する（公開ページが変わります）"), permissions=["review"])
+    def apply(self, request, queryset):
+        applied, conflicts = 0, []
+        for revision in queryset.filter(state=Revision.State.PENDING).select_related("content_type", "author"):
+            try:
+                apply_revision(revision, request.user)
+                applied += 1
+            except RevisionConflict as exc:
+                conflicts.append(f"#{revision.pk}: {exc}")
+            except ValidationError as exc:
+                conflicts.append(f"#{revision.pk}: {' '.join(exc.messages)}")
+        self.message_user(request, _("%(n)d 件の修正案を反映しました。") % {"n": applied})
+        if conflicts:
+            self.message_user(
+                request,
+                _("提案の後に記録が変更されたため、または内容に誤りがあるため反映しなかった修正案: %(list)s")
+                % {"list": " / ".join(conflicts)},
+                messages.ERROR,
+            )
+
+    @admin.action(description=_("選択した修正案を却下する"), permissions=["review"])
+    def reject(self, request, queryset):
+        n = 0
+        for revision in queryset.filter(state=Revision.State.PENDING):
+            reject_revision(revision, request.user)
+            n += 1
+        self.message_user(request, _("%(n)d 件の修正案を却下しました。") % {"n": n})
 
 
 def quality_report_view(request):

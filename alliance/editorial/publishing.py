@@ -1,10 +1,23 @@
 """The one publishing rule: only a publisher changes what the public sees.
 
-An editor's new record is a draft, and an editor cannot change a record's status. The
-admin's forms and actions and the import resources all ask ``may_set_status``.
+- What an editor adds starts as a draft, and an editor cannot change a status.
+- An editor's change to something already published is not written: it becomes a
+  *revision* (models.Revision) that a publisher reviews, with the diff, and applies or
+  rejects. This holds for every model the public sees (sources, citations, attendees,
+  relations and documents included) and for every path: forms, inlines, imports and
+  reverts from the history.
+The admin and the import resources ask the functions below; nothing else decides.
 """
 
-from ..models import Status
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from ..models import Publishable, Revision, Status
+
+
+class RevisionConflict(Exception):
+    """The record changed since the revision was proposed; the message names the fields."""
 
 
 def can_publish(user, model) -> bool:
@@ -30,3 +43,130 @@ def may_set_status(user, instance) -> bool:
     """Whether ``user`` may save ``instance`` with the status it carries. A script run
     with no user (``import_file`` without ``--user``) is trusted like the shell."""
     return user is None or instance.status == allowed_status(user, instance)
+
+
+def needs_review(user, instance) -> bool:
+    """A change by ``user`` to ``instance`` must wait for a publisher: the record is
+    published and the user may not publish it."""
+    if user is None or instance.pk is None or not isinstance(instance, Publishable):
+        return False
+    return not can_publish(user, type(instance)) and stored_status(instance) == Status.PUBLISHED
+
+
+# --- revisions --------------------------------------------------------------------------
+
+
+def _editable_fields(model):
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.editable and not f.primary_key and not isinstance(f, models.GeneratedField)
+    ]
+
+
+def _text(field, obj):
+    value = field.value_from_object(obj)
+    return None if value is None else field.value_to_string(obj)
+
+
+def _ids(values) -> list:
+    return sorted(getattr(v, "pk", v) for v in values)
+
+
+def propose(user, instance, *, m2m=None, reason="", via="") -> Revision | None:
+    """Hold ``instance``'s unsaved changes (and many-to-many values, if given) as a revision.
+    None when nothing differs from what is stored."""
+    model = type(instance)
+    stored = model._default_manager.get(pk=instance.pk)
+    changes = {}
+    for field in _editable_fields(model):
+        old, new = _text(field, stored), _text(field, instance)
+        if old != new:
+            changes[field.name] = [old, new]
+    for name, values in (m2m or {}).items():
+        old, new = _ids(getattr(stored, name).all()), _ids(values)
+        if old != new:
+            changes[name] = [old, new]
+    if not changes:
+        return None
+    return Revision.objects.create(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=instance.pk,
+        record_label=str(stored)[:300],
+        changes=changes,
+        reason=(reason or "")[:200],
+        via=(via or "")[:100],
+        author=user,
+    )
+
+
+def add_to_revision(revision, instance, name, values):
+    """A many-to-many change arriving after the record's own fields (imports save them last)."""
+    old, new = _ids(getattr(type(instance)._default_manager.get(pk=instance.pk), name).all()), _ids(values)
+    if old != new:
+        revision.changes[name] = [old, new]
+        revision.save(update_fields=["changes"])
+
+
+def apply_revision(revision, reviewer):
+    """Write a pending revision to its record, as the reviewer, or raise RevisionConflict
+    when the record has changed since it was proposed (nothing is written then)."""
+    model = revision.content_type.model_class()
+    with transaction.atomic():
+        obj = model._default_manager.select_for_update(of=("self",)).get(pk=revision.object_id)
+        conflicts = []
+        for name, (old, _new) in revision.changes.items():
+            field = model._meta.get_field(name)
+            current = _ids(getattr(obj, name).all()) if field.many_to_many else _text(field, obj)
+            if current != old:
+                conflicts.append(str(field.verbose_name))
+        if conflicts:
+            raise RevisionConflict(", ".join(conflicts))
+        later = {}
+        for name, (_old, new) in revision.changes.items():
+            field = model._meta.get_field(name)
+            if field.many_to_many:
+                later[name] = new
+            else:
+                setattr(obj, field.attname, None if new is None else field.to_python(new))
+        obj.full_clean()
+        author = revision.author.get_username() if revision.author else "?"
+        obj._history_user = reviewer
+        obj._change_reason = f"修正案 #{revision.pk}（{author}）: {revision.reason}"[:100]
+        obj.save()
+        for name, ids in later.items():
+            getattr(obj, name).set(ids)
+        revision.state = Revision.State.APPLIED
+        revision.reviewer = reviewer
+        revision.reviewed_at = timezone.now()
+        revision.save(update_fields=["state", "reviewer", "reviewed_at"])
+    return obj
+
+
+def reject_revision(revision, reviewer):
+    revision.state = Revision.State.REJECTED
+    revision.reviewer = reviewer
+    revision.reviewed_at = timezone.now()
+    revision.save(update_fields=["state", "reviewer", "reviewed_at"])
+
+
+def revision_diff(revision) -> list[tuple[str, str, str]]:
+    """(field label, stored, proposed) for display: choice labels, related records' names."""
+    model = revision.content_type.model_class()
+    rows = []
+    for name, (old, new) in revision.changes.items():
+        field = model._meta.get_field(name)
+        rows.append((str(field.verbose_name), _display(field, old), _display(field, new)))
+    return rows
+
+
+def _display(field, value):
+    if value is None or value == "":
+        return "—"
+    if field.many_to_many or field.many_to_one:
+        ids = value if isinstance(value, list) else [field.to_python(value)]
+        names = {o.pk: str(o) for o in field.related_model._default_manager.filter(pk__in=ids)}
+        return "、".join(names.get(i, f"#{i}") for i in ids) or "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)

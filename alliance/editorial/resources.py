@@ -40,7 +40,7 @@ from ..models import (
 )
 from ..partial_dates import PartialDate
 from ..public.cells import cell, unguard
-from .publishing import may_set_status
+from .publishing import add_to_revision, may_set_status, needs_review, propose
 
 # --- file formats ------------------------------------------------------------------
 
@@ -369,6 +369,30 @@ class RegistryResource(resources.ModelResource):
     def _may_set_status(self, instance):
         user = getattr(self, "_user", None)
         return may_set_status(user, instance)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """An editor's change to a published record is held as a revision for a publisher."""
+        if not is_create and needs_review(getattr(self, "_user", None), instance):
+            file_name = kwargs.get("file_name") or "ファイル"
+            instance._alliance_revision = propose(self._user, instance, via=f"取込: {file_name}"[:100])
+            instance._alliance_proposed = True
+            return
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def save_m2m(self, instance, row, **kwargs):
+        if getattr(instance, "_alliance_proposed", False):
+            for field in self.get_import_fields():
+                if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                    values = field.clean(row)
+                    revision = instance._alliance_revision
+                    if revision is None:
+                        revision = instance._alliance_revision = propose(
+                            self._user, instance, m2m={field.attribute: values}, via="取込"
+                        )
+                    else:
+                        add_to_revision(revision, instance, field.attribute, values)
+            return
+        super().save_m2m(instance, row, **kwargs)
 
     def before_save_instance(self, instance, row, **kwargs):
         # Recorded in the history of the record, with the editor as its author.

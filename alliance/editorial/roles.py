@@ -22,6 +22,9 @@ def role_codenames() -> dict[str, set[str]]:
     editors |= {f"view_historical{model}" for model in curated}
     publishers = editors | {f"delete_{model}" for model in curated}
     publishers |= {f"publish_{entry.model_name}" for entry in REGISTRY if entry.publishable}
+    # Editors see their proposed changes to published records; publishers apply them.
+    editors |= {"view_revision"}
+    publishers |= {"view_revision", "change_revision"}
     return {EDITORS: editors, PUBLISHERS: publishers}
 
 

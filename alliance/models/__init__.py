@@ -18,6 +18,7 @@ from .base import (
     Level,
     Named,
     Names,
+    Publishable,
     Record,
     RecordQuerySet,
     Side,
@@ -34,6 +35,7 @@ from .citations import CITED_FIELDS, Citation
 from .meetings import Meeting, MeetingDocument, Participation
 from .people import Organization, Person, Post, Tenure
 from .registry import CITABLE, SOURCES, Entry
+from .revisions import Revision
 from .sources import Source
 from .versioning import RegistryVersion
 
@@ -64,9 +66,11 @@ __all__ = [
     "Participation",
     "Person",
     "Post",
+    "Publishable",
     "Record",
     "RecordQuerySet",
     "RegistryVersion",
+    "Revision",
     "Side",
     "SlugKeyManager",
     "Source",

@@ -22,6 +22,7 @@ from .base import (
     LAST_DESCENDING,
     PUBLISHED,
     Named,
+    Publishable,
     RecordQuerySet,
     SlugKeyManager,
     date_field,
@@ -125,12 +126,12 @@ class Agreement(Named):
             raise ValidationError(errors)
 
 
-class AgreementRelationManager(models.Manager):
+class AgreementRelationManager(models.Manager.from_queryset(RecordQuerySet)):
     def get_by_natural_key(self, subject, kind, object_):
         return self.get(subject__slug=subject, kind=kind, object__slug=object_)
 
 
-class AgreementRelation(models.Model):
+class AgreementRelation(Publishable):
     """A typed link: the subject agreement supersedes, amends, … the object agreement."""
 
     class Kind(models.TextChoices):
@@ -158,6 +159,7 @@ class AgreementRelation(models.Model):
     class Meta:
         verbose_name = _("協定間の関係")
         verbose_name_plural = _("協定間の関係")
+        permissions = [("publish_agreementrelation", _("公開・非公開を切り替えられる"))]
         ordering = ["subject", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["subject", "kind", "object"], name="agreementrelation_unique"),

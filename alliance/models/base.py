@@ -131,10 +131,10 @@ class SlugKeyManager(models.Manager):
         return self.get(slug=slug)
 
 
-class Record(models.Model):
-    """Fields every curated record has: a slug (its natural key), a status and a note."""
+class Publishable(models.Model):
+    """Anything the public may see has a status; only a publisher changes it (see
+    editorial/publishing.py). What an editor adds starts as a draft."""
 
-    slug = models.SlugField(_("スラッグ"), max_length=120, unique=True, allow_unicode=False, help_text=SLUG_HELP)
     status = models.CharField(
         _("公開状態"),
         max_length=10,
@@ -142,6 +142,15 @@ class Record(models.Model):
         default=Status.DRAFT,
         help_text=_("下書きは一般公開ページ・検索・CSVに出ません。"),
     )
+
+    class Meta:
+        abstract = True
+
+
+class Record(Publishable):
+    """Fields every curated record has: a slug (its natural key), a status and a note."""
+
+    slug = models.SlugField(_("スラッグ"), max_length=120, unique=True, allow_unicode=False, help_text=SLUG_HELP)
     note = models.TextField(_("編集メモ"), blank=True, help_text=_("編集者向けの補足。公開ページには表示しません。"))
 
     class Meta:

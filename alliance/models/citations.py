@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .base import Publishable, RecordQuerySet
 from .registry import CITABLE
 from .sources import Source
 
@@ -42,12 +43,12 @@ def new_citation_key():
     return uuid.uuid4().hex
 
 
-class CitationManager(models.Manager):
+class CitationManager(models.Manager.from_queryset(RecordQuerySet)):
     def get_by_natural_key(self, key):
         return self.get(key=key)
 
 
-class Citation(CitedRecordLinks):
+class Citation(Publishable, CitedRecordLinks):
     """One piece of evidence for one record (optionally for one field of it)."""
 
     key = models.SlugField(
@@ -75,6 +76,7 @@ class Citation(CitedRecordLinks):
     class Meta:
         verbose_name = _("出典")
         verbose_name_plural = _("出典")
+        permissions = [("publish_citation", _("公開・非公開を切り替えられる"))]
         ordering = ["source", "locator", "pk"]
         constraints = [
             models.CheckConstraint(

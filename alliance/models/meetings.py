@@ -24,6 +24,7 @@ from .base import (
     LAST_DESCENDING,
     PUBLISHED,
     Named,
+    Publishable,
     RecordQuerySet,
     Side,
     SlugKeyManager,
@@ -132,12 +133,12 @@ class Meeting(Named):
             raise ValidationError(errors)
 
 
-class ParticipationManager(models.Manager):
+class ParticipationManager(models.Manager.from_queryset(RecordQuerySet)):
     def get_by_natural_key(self, meeting, position):
         return self.get(meeting__slug=meeting, position=position)
 
 
-class Participation(models.Model):
+class Participation(Publishable):
     """One attendee of one meeting: a person and/or the post they attended in."""
 
     meeting = models.ForeignKey(
@@ -186,6 +187,7 @@ class Participation(models.Model):
     class Meta:
         verbose_name = _("出席者")
         verbose_name_plural = _("出席者")
+        permissions = [("publish_participation", _("公開・非公開を切り替えられる"))]
         ordering = ["meeting", "position"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "position"], name="participation_unique_position"),
@@ -229,12 +231,12 @@ class Participation(models.Model):
             raise ValidationError(_("人物・役職・組織・表記のいずれかを入力してください。"))
 
 
-class MeetingDocumentManager(models.Manager):
+class MeetingDocumentManager(models.Manager.from_queryset(RecordQuerySet)):
     def get_by_natural_key(self, meeting, kind, agreement):
         return self.get(meeting__slug=meeting, kind=kind, agreement__slug=agreement)
 
 
-class MeetingDocument(models.Model):
+class MeetingDocument(Publishable):
     """A document signed, approved or issued at a meeting."""
 
     class Kind(models.TextChoices):
@@ -262,6 +264,7 @@ class MeetingDocument(models.Model):
     class Meta:
         verbose_name = _("会議の文書")
         verbose_name_plural = _("会議の文書")
+        permissions = [("publish_meetingdocument", _("公開・非公開を切り替えられる"))]
         ordering = ["meeting", "kind", "agreement"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "kind", "agreement"], name="meetingdocument_unique"),

@@ -7,13 +7,15 @@ from simple_history.models import HistoricalRecords
 
 from .base import (
     SLUG_HELP,
+    Publishable,
+    RecordQuerySet,
     SlugKeyManager,
 )
 
 # --- sources -------------------------------------------------------------------
 
 
-class Source(models.Model):
+class Source(Publishable):
     """One source document that citations point into."""
 
     slug = models.SlugField(_("スラッグ"), max_length=120, unique=True, help_text=SLUG_HELP)
@@ -34,11 +36,12 @@ class Source(models.Model):
     licence = models.CharField(_("利用条件"), max_length=200, blank=True, help_text=_("例: 政府標準利用規約（第2.0版）"))
 
     history = HistoricalRecords()
-    objects = SlugKeyManager()
+    objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
         verbose_name = _("資料")
         verbose_name_plural = _("資料")
+        permissions = [("publish_source", _("公開・非公開を切り替えられる"))]
         ordering = ["-year", "slug"]
 
     def __str__(self):

@@ -358,7 +358,8 @@ def citations_prefetch():
     """A record's citations with their sources, as every detail page shows them."""
     from ..models import Citation
 
-    return Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__year", "pk"))
+    published = Citation.objects.published().filter(published_q("source"))
+    return Prefetch("citations", queryset=published.select_related("source").order_by("source__year", "pk"))
 
 
 class Entity:
@@ -444,7 +445,10 @@ class ListState:
             if token:
                 try:
                     value, pk = decode_cursor(token)
-                    if value is not None and not isinstance(value, self._cursor_type()):
+                    # An undated row sorts by the calendar's end; any other cursor names a value.
+                    if (value is None and not self.sort.undated_last) or (
+                        value is not None and not isinstance(value, self._cursor_type())
+                    ):
                         raise BadValue(_("ページの指定が読めないため、最初のページを表示しています。"))
                     self.cursor = (direction, value, pk)
                 except BadValue as exc:

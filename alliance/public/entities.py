@@ -87,7 +87,7 @@ class AgreementEntity(Entity):
     default_sort = "signed"
 
     def detail_queryset(self):
-        relation = AgreementRelation.objects.prefetch_related(citations_prefetch())
+        relation = AgreementRelation.objects.published().prefetch_related(citations_prefetch())
         return super().detail_queryset().prefetch_related(
             Prefetch("parties", queryset=Organization.objects.published()),
             Prefetch("relations_out", queryset=relation.filter(published_q("object")).select_related("object")),
@@ -95,7 +95,7 @@ class AgreementEntity(Entity):
             Prefetch("bodies_established", queryset=Body.objects.published()),
             Prefetch(
                 "meeting_documents",
-                queryset=MeetingDocument.objects.filter(published_q("meeting")).select_related("meeting"),
+                queryset=MeetingDocument.objects.published().filter(published_q("meeting")).select_related("meeting"),
             ),
         )
 
@@ -125,11 +125,11 @@ class AgreementEntity(Entity):
         ), relations AS (
             SELECT r.agreement_id, string_agg(r.label, '; ' ORDER BY r.direction, r.label) AS labels FROM (
                 SELECT ar.subject_id AS agreement_id, 0 AS direction, ar.kind || ' ' || a2.name_ja AS label
-                FROM sel JOIN alliance_agreementrelation ar ON ar.subject_id = sel.id
+                FROM sel JOIN alliance_agreementrelation ar ON ar.subject_id = sel.id AND {published_sql("ar")}
                 JOIN alliance_agreement a2 ON a2.id = ar.object_id AND {published_sql("a2")}
                 UNION ALL
                 SELECT ar.object_id, 1, ar.kind || '_by ' || a2.name_ja
-                FROM sel JOIN alliance_agreementrelation ar ON ar.object_id = sel.id
+                FROM sel JOIN alliance_agreementrelation ar ON ar.object_id = sel.id AND {published_sql("ar")}
                 JOIN alliance_agreement a2 ON a2.id = ar.subject_id AND {published_sql("a2")}
             ) r GROUP BY r.agreement_id
         )"""
@@ -276,7 +276,8 @@ class PersonEntity(Entity):
             Prefetch("seats", queryset=Seat.objects.with_holders()),
             Prefetch(
                 "participations",
-                queryset=Participation.objects.filter(published_q("meeting"))
+                queryset=Participation.objects.published()
+                .filter(published_q("meeting"))
                 .select_related("meeting", "post")
                 .order_by(*order_by("meeting__start", descending=True)),
             ),
@@ -322,13 +323,14 @@ class MeetingEntity(Entity):
             .prefetch_related(
                 Prefetch(
                     "participations",
-                    queryset=Participation.objects.select_related("person", "post", "organization").prefetch_related(
-                        citations_prefetch()
-                    ),
+                    queryset=Participation.objects.published()
+                    .select_related("person", "post", "organization")
+                    .prefetch_related(citations_prefetch()),
                 ),
                 Prefetch(
                     "meeting_documents",
-                    queryset=MeetingDocument.objects.filter(published_q("agreement"))
+                    queryset=MeetingDocument.objects.published()
+                    .filter(published_q("agreement"))
                     .select_related("agreement")
                     .prefetch_related(citations_prefetch()),
                 ),
@@ -366,7 +368,7 @@ class MeetingEntity(Entity):
                     CASE WHEN {published_sql("o")} THEN o.name_ja END,
                     CASE WHEN {published_sql("pe")} THEN pe.name_ja
                         WHEN p.person_id IS NULL AND p.name_text <> '' THEN p.name_text END) AS who
-                FROM sel JOIN alliance_participation p ON p.meeting_id = sel.id
+                FROM sel JOIN alliance_participation p ON p.meeting_id = sel.id AND {published_sql("p")}
                 LEFT JOIN alliance_post po ON po.id = p.post_id
                 LEFT JOIN alliance_organization o ON o.id = p.organization_id
                 LEFT JOIN alliance_person pe ON pe.id = p.person_id
@@ -374,7 +376,7 @@ class MeetingEntity(Entity):
             ) x WHERE x.who <> '' GROUP BY x.meeting_id
         ), documents AS (
             SELECT d.meeting_id, string_agg(d.kind || ': ' || a.name_ja, '; ' ORDER BY d.kind, a.name_ja) AS labels
-            FROM sel JOIN alliance_meetingdocument d ON d.meeting_id = sel.id
+            FROM sel JOIN alliance_meetingdocument d ON d.meeting_id = sel.id AND {published_sql("d")}
             JOIN alliance_agreement a ON a.id = d.agreement_id AND {published_sql("a")}
             GROUP BY d.meeting_id
         )"""
@@ -414,7 +416,8 @@ class PostEntity(Entity):
             Prefetch("seats", queryset=Seat.objects.with_holders()),
             Prefetch(
                 "participations",
-                queryset=Participation.objects.filter(published_q("meeting"))
+                queryset=Participation.objects.published()
+                .filter(published_q("meeting"))
                 .select_related("meeting", "person")
                 .order_by(*order_by("meeting__start", descending=True)),
             ),
