@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -64,3 +66,25 @@ class SecurityHeadersMiddleware:
             response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         return response
+
+
+def client_ip_address(request) -> str | None:
+    """The client's address for login throttling (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+    With no proxy in front (PROXY_COUNT=0) it is REMOTE_ADDR and X-Forwarded-For is
+    ignored: anyone can send that header. Behind PROXY_COUNT trusted proxies, each of
+    which appends the address it saw, the client is the PROXY_COUNT-th address from the
+    right; what lies further left was written by the client and proves nothing.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = getattr(settings, "PROXY_COUNT", 0)
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < count:
+        return remote  # not through all the proxies: nothing in the header can be trusted
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote

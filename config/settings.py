@@ -196,9 +196,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "alliance/locked_out.html"
-# Behind a proxy, the client address is the first of X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"]) if os.environ.get("AXES_PROXY_COUNT") else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+# The client address: REMOTE_ADDR, or behind AXES_PROXY_COUNT trusted proxies (each
+# appending to X-Forwarded-For) the address the outermost of them saw, never the
+# spoofable left-most entry. django-axes 8 reads only AXES_CLIENT_IP_CALLABLE for this.
+PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT") or 0)
+AXES_CLIENT_IP_CALLABLE = "alliance.middleware.client_ip_address"
 
 # Scripts only from this site: no inline script anywhere (the admin's included). Inline
 # style attributes stay allowed; they cannot run code.

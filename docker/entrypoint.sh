@@ -11,4 +11,4 @@ exec gunicorn config.wsgi:application \
     --workers "${GUNICORN_WORKERS:-3}" \
     --timeout "${GUNICORN_TIMEOUT:-60}" \
     --access-logfile - \
-    --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
+    --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"
