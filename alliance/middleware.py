@@ -6,6 +6,31 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 
+class HealthCheckMiddleware:
+    """GET /healthz answers "ok" once the database answers, else 503: the container's
+    health check. First in the chain, so that neither the HTTPS redirect nor the allowed
+    hosts stand in its way (the check asks http://127.0.0.1 from inside the container);
+    it reveals nothing and does nothing else."""
+
+    PATH = "/healthz"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info != self.PATH or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        from django.db import connection
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except (OperationalError, InterfaceError):
+            connection.close_if_unusable_or_obsolete()
+            return HttpResponse("database unavailable\n", status=503, content_type="text/plain", headers={"Cache-Control": "no-store"})
+        return HttpResponse("ok\n", content_type="text/plain", headers={"Cache-Control": "no-store"})
+
+
 class RejectNulMiddleware:
     """Refuse a query string with a NUL character: PostgreSQL cannot store or compare it,
     and no legitimate link carries one. The reader gets a 400, never a 500."""

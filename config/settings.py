@@ -9,6 +9,7 @@ else the embedded PostgreSQL of config.localdb.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The container's health check: before the HTTPS redirect and the host check.
+    "alliance.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "alliance.middleware.SecurityHeadersMiddleware",
     "alliance.middleware.DatabaseUnavailableMiddleware",
@@ -110,12 +113,14 @@ TEMPLATES = [
 def database_settings() -> dict:
     url = os.environ.get("DATABASE_URL")
     if not url and os.environ.get("POSTGRES_HOST"):
+        # Percent-encoded: a password (or name) with @ / # % : ? would otherwise change
+        # where the URL points or cut it short.
         url = "postgres://{user}:{password}@{host}:{port}/{name}".format(
-            user=os.environ.get("POSTGRES_USER", "postgres"),
-            password=os.environ.get("POSTGRES_PASSWORD", ""),
+            user=quote(os.environ.get("POSTGRES_USER", "postgres"), safe=""),
+            password=quote(os.environ.get("POSTGRES_PASSWORD", ""), safe=""),
             host=os.environ["POSTGRES_HOST"],
             port=os.environ.get("POSTGRES_PORT", "5432"),
-            name=os.environ.get("POSTGRES_DB", "alliance"),
+            name=quote(os.environ.get("POSTGRES_DB", "alliance"), safe=""),
         )
     if url:
         config = dj_database_url.parse(url)
