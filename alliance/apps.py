@@ -6,3 +6,6 @@ class AllianceConfig(AppConfig):
     name = "alliance"
     verbose_name = _("日米同盟レジストリ")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the database checks)

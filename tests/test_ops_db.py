@@ -193,3 +193,49 @@ def test_only_settings_the_server_does_not_know_are_left_out_and_copy_data_is_un
     out = list(filter_settings(dump, {"statement_timeout", "search_path"}))
     kept = [line for line in out if not line.startswith("--")]
     assert kept == [dump[0], dump[2], dump[4], dump[5], dump[6]]
+
+
+# --- a database with the C ctype -------------------------------------------------------
+
+
+@pytest.fixture
+def c_ctype_database(django_db_setup, django_db_blocker):
+    """A database on the test server created with LC_CTYPE 'C', as a careless set-up makes it."""
+    from django.db import connection
+
+    name = "alliance_c_ctype_check"
+    with django_db_blocker.unblock():
+        params = connection.get_connection_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+            cursor.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C' LC_COLLATE 'C'")
+    url = f"postgres://{params.get('user', 'postgres')}@{params['host']}:{params['port']}/{name}"
+    if params.get("password"):
+        url = url.replace("@", f":{params['password']}@", 1)
+    yield url
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_check_and_migrate_fail_loudly_on_a_database_with_the_c_ctype(c_ctype_database):
+    import psycopg
+
+    # Before the first migration (no pg_trgm yet): the ctype alone says it.
+    migrate = manage("migrate", "--noinput", url=c_ctype_database)
+    assert migrate.returncode != 0 and "alliance.E002" in migrate.stderr and "trigram" in migrate.stderr
+    with psycopg.connect(c_ctype_database, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0] is None, "nothing migrated"
+        # With pg_trgm installed, the check asks it.
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        assert conn.execute("SELECT cardinality(show_trgm('日米'))").fetchone()[0] == 0, "the premise"
+    check = manage("check", "--database", "default", url=c_ctype_database)
+    assert check.returncode != 0
+    assert "alliance.E003" in check.stderr and "trigram" in check.stderr
+
+
+@pytest.mark.django_db
+def test_the_check_passes_on_the_registry_database():
+    from django.core.checks import run_checks
+
+    assert [e for e in run_checks(databases=["default"]) if e.id.startswith("alliance.")] == []
