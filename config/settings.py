@@ -142,8 +142,11 @@ def database_settings() -> dict:
             }
         }
         # Django then checks each pooled connection before handing it out, so one broken
-        # by a database restart is replaced instead of failing a request.
+        # by a database restart is replaced instead of failing a request; and our backend
+        # replaces a pool still backing off from reconnecting once the server is back.
         config["CONN_HEALTH_CHECKS"] = True
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            config["ENGINE"] = "config.pgbackend"
         config["CONN_MAX_AGE"] = 0
     else:
         config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))

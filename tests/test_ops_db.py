@@ -104,36 +104,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Server:
+    """A throw-away PostgreSQL cluster in a temporary folder, on a free port."""
+
+    def __init__(self, bin_dir: Path, folder: Path):
+        from config import localdb
+
+        self.bin_dir, self.folder, self.port = bin_dir, folder, free_port()
+        self.run_as = localdb._run_as()
+        folder.mkdir(mode=0o700)
+        localdb._chown_for_server(folder)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "LC_"))} | {"LANG": "C.UTF-8"}
+        result = self.pg("initdb", "-D", str(folder / "cluster"), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+                         "--lc-ctype=C.UTF-8", "--lc-collate=C", "--lc-messages=C")
+        assert result.returncode == 0, result.stderr
+
+    def pg(self, name, *args):
+        return subprocess.run(
+            [str(self.bin_dir / name), *args], env=self.env, cwd="/", capture_output=True, text=True, timeout=120,
+            check=False, stdin=subprocess.DEVNULL, **self.run_as,
+        )
+
+    def start(self):
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
+        result = self.pg("pg_ctl", "-D", str(self.folder / "cluster"), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+        assert result.returncode == 0, result.stderr
+
+    def stop(self):
+        self.pg("pg_ctl", "-D", str(self.folder / "cluster"), "-m", "fast", "-w", "stop")
+
+    def url(self, database="postgres"):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+
 @pytest.fixture
 def postgres15(tmp_path):
     """A PostgreSQL 15 server of Debian's packages (.ci/run installs them), on a free port."""
     if not (PG15 / "initdb").exists():
         pytest.skip("PostgreSQL 15 binaries are not installed (apt-get install postgresql-15, as .ci/run does)")
-    from config import localdb
-
-    data = tmp_path / "pg15"
-    data.mkdir(mode=0o700)
-    localdb._chown_for_server(data)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "LC_"))} | {"LANG": "C.UTF-8"}
-
-    def pg(*args):
-        return subprocess.run(
-            [str(PG15 / args[0]), *args[1:]], env=env, cwd="/", capture_output=True, text=True, timeout=120,
-            check=False, stdin=subprocess.DEVNULL, **localdb._run_as(),
-        )
-
-    result = pg("initdb", "-D", str(data / "cluster"), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                "--lc-ctype=C.UTF-8", "--lc-collate=C", "--lc-messages=C")
-    assert result.returncode == 0, result.stderr
-    port = free_port()
-    options = f"-p {port} -c listen_addresses=127.0.0.1 -k {data}"
-    result = pg("pg_ctl", "-D", str(data / "cluster"), "-o", options, "-l", str(data / "log"), "-w", "start")
-    assert result.returncode == 0, result.stderr
+    server = Server(PG15, tmp_path / "pg15")
+    server.start()
     try:
-        subprocess.run([str(PG15 / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "restored"], check=True, env=env)
-        yield f"postgres://postgres@127.0.0.1:{port}/restored"
+        subprocess.run([str(PG15 / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "restored"], check=True, env=server.env)
+        yield server.url("restored")
     finally:
-        pg("pg_ctl", "-D", str(data / "cluster"), "-m", "fast", "-w", "stop")
+        server.stop()
 
 
 def manage(*args, url):
@@ -239,3 +254,60 @@ def test_the_check_passes_on_the_registry_database():
     from django.core.checks import run_checks
 
     assert [e for e in run_checks(databases=["default"]) if e.id.startswith("alliance.")] == []
+
+
+# --- the connection pool after a restart of PostgreSQL -----------------------------------
+
+POOLED_WORKER = """
+import sys, django
+django.setup()
+from django.db import connection
+from django.test import Client
+
+client = Client()
+for line in sys.stdin:
+    if line.strip() == "request":  # a request through the whole middleware chain
+        print(client.get("/healthz").status_code, flush=True)
+    else:  # a query through Django's connection, then the connection back to the pool
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 41 + 1")
+                print(cursor.fetchone()[0], bool(connection.pool), flush=True)
+        except Exception as error:
+            print(type(error).__name__, error, flush=True)
+        finally:
+            connection.close()
+"""
+
+
+def test_the_first_request_after_postgresql_restarts_gets_a_working_pooled_connection(tmp_path):
+    from config import localdb
+
+    server = Server(Path(localdb._bin("initdb")).parent, tmp_path / "pg")
+    server.start()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "POSTGRES_"))}
+    env = {**base, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": server.url(), "DATABASE_POOL": "true"}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", POOLED_WORKER], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+
+    def ask(what):
+        worker.stdin.write(what + "\n")
+        worker.stdin.flush()
+        return worker.stdout.readline().strip()
+
+    try:
+        assert ask("request") == "200"
+        assert ask("query") == "42 True"
+        server.stop()
+        # Requests while the database is down get the 503 page; the pool keeps trying to
+        # reconnect, backing off longer each time.
+        assert [ask("request") for _ in range(4)] == ["503"] * 4
+        server.start()
+        assert ask("request") == "200", "the first request after the database is back"
+        assert ask("query") == "42 True"
+        assert [ask("request") for _ in range(5)] == ["200"] * 5
+    finally:
+        worker.stdin.close()
+        worker.wait(timeout=60)
+        server.stop()
