@@ -68,6 +68,9 @@ def _historical_key(model, row) -> tuple | None:
         if field.is_relation:
             related = field.related_model
             related_id = getattr(row, field.attname)
+            if related_id is None:
+                parts.append(None)
+                continue
             current = related._default_manager.filter(pk=related_id).first()
             if current is None and hasattr(related, "history"):
                 current = related.history.filter(id=related_id).order_by("-history_date").first()
