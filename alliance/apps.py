@@ -27,4 +27,6 @@ class AllianceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the database checks)
+
         post_migrate.connect(sync_from_registry, sender=self, dispatch_uid="alliance.sync_from_registry")

@@ -1,7 +1,34 @@
+import ipaddress
+
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
+
+
+class HealthCheckMiddleware:
+    """GET /healthz answers "ok" once the database answers, else 503: the container's
+    health check. First in the chain, so that neither the HTTPS redirect nor the allowed
+    hosts stand in its way (the check asks http://127.0.0.1 from inside the container);
+    it reveals nothing and does nothing else."""
+
+    PATH = "/healthz"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info != self.PATH or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        from django.db import connection
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except (OperationalError, InterfaceError):
+            connection.close_if_unusable_or_obsolete()
+            return HttpResponse("database unavailable\n", status=503, content_type="text/plain", headers={"Cache-Control": "no-store"})
+        return HttpResponse("ok\n", content_type="text/plain", headers={"Cache-Control": "no-store"})
 
 
 class RejectNulMiddleware:
@@ -64,3 +91,25 @@ class SecurityHeadersMiddleware:
             response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         return response
+
+
+def client_ip_address(request) -> str | None:
+    """The client's address for login throttling (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+    With no proxy in front (PROXY_COUNT=0) it is REMOTE_ADDR and X-Forwarded-For is
+    ignored: anyone can send that header. Behind PROXY_COUNT trusted proxies, each of
+    which appends the address it saw, the client is the PROXY_COUNT-th address from the
+    right; what lies further left was written by the client and proves nothing.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = getattr(settings, "PROXY_COUNT", 0)
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < count:
+        return remote  # not through all the proxies: nothing in the header can be trusted
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote

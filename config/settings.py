@@ -9,6 +9,7 @@ else the embedded PostgreSQL of config.localdb.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The container's health check: before the HTTPS redirect and the host check.
+    "alliance.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "alliance.middleware.SecurityHeadersMiddleware",
     "alliance.middleware.DatabaseUnavailableMiddleware",
@@ -113,12 +116,14 @@ TEMPLATES = [
 def database_settings() -> dict:
     url = os.environ.get("DATABASE_URL")
     if not url and os.environ.get("POSTGRES_HOST"):
+        # Percent-encoded: a password (or name) with @ / # % : ? would otherwise change
+        # where the URL points or cut it short.
         url = "postgres://{user}:{password}@{host}:{port}/{name}".format(
-            user=os.environ.get("POSTGRES_USER", "postgres"),
-            password=os.environ.get("POSTGRES_PASSWORD", ""),
+            user=quote(os.environ.get("POSTGRES_USER", "postgres"), safe=""),
+            password=quote(os.environ.get("POSTGRES_PASSWORD", ""), safe=""),
             host=os.environ["POSTGRES_HOST"],
             port=os.environ.get("POSTGRES_PORT", "5432"),
-            name=os.environ.get("POSTGRES_DB", "alliance"),
+            name=quote(os.environ.get("POSTGRES_DB", "alliance"), safe=""),
         )
     if url:
         config = dj_database_url.parse(url)
@@ -140,8 +145,11 @@ def database_settings() -> dict:
             }
         }
         # Django then checks each pooled connection before handing it out, so one broken
-        # by a database restart is replaced instead of failing a request.
+        # by a database restart is replaced instead of failing a request; and our backend
+        # replaces a pool still backing off from reconnecting once the server is back.
         config["CONN_HEALTH_CHECKS"] = True
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            config["ENGINE"] = "config.pgbackend"
         config["CONN_MAX_AGE"] = 0
     else:
         config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
@@ -199,9 +207,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "alliance/locked_out.html"
-# Behind a proxy, the client address is the first of X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"]) if os.environ.get("AXES_PROXY_COUNT") else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+# The client address: REMOTE_ADDR, or behind AXES_PROXY_COUNT trusted proxies (each
+# appending to X-Forwarded-For) the address the outermost of them saw, never the
+# spoofable left-most entry. django-axes 8 reads only AXES_CLIENT_IP_CALLABLE for this.
+PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT") or 0)
+AXES_CLIENT_IP_CALLABLE = "alliance.middleware.client_ip_address"
 
 # Scripts only from this site: no inline script anywhere (the admin's included). Inline
 # style attributes stay allowed; they cannot run code.

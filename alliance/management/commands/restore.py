@@ -3,13 +3,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from alliance.dbtools import run
+from alliance.dbtools import restore
 
 
 class Command(BaseCommand):
     help = (
         "Restore a backup made by `manage.py backup` into the configured database, replacing "
-        "what is there (pg_restore --clean, in one transaction: all or nothing)."
+        "what is there (in one transaction: all or nothing). Works on PostgreSQL 15 to 18."
     )
 
     def add_arguments(self, parser):
@@ -22,6 +22,6 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {path}")
         if not yes and input(f"Replace the contents of the database with {path.name}? [y/N] ").strip().lower() != "y":
             raise CommandError("restore cancelled")
-        run("pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", str(path))
+        restore(path)
         connections.close_all()
         self.stdout.write(f"Restored {path}.")
