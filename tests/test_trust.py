@@ -336,3 +336,44 @@ def test_an_editor_cannot_publish_a_seat_from_the_body_s_page(client, editor_onl
     assert seat.status == "draft"
     seat_data = change_form_data(client.get(url))
     assert "seats-0-status" not in seat_data, "the status is not an editable field for an editor"
+
+
+# --- every public URL, any query string -------------------------------------------------------
+
+cursor_values = st.one_of(
+    st.builds(lambda v, pk: encode_cursor(v, pk), st.one_of(st.text(max_size=10), st.none()), st.integers(1, 2**40)),
+    st.builds(raw_cursor, st.one_of(st.text(max_size=10), st.integers(), st.none(), st.booleans()), st.one_of(st.integers(), st.text(max_size=3))),
+    st.text(max_size=40),
+)
+any_values = st.one_of(st.text(max_size=30), st.binary(max_size=20).map(lambda b: b.decode("latin-1")))
+
+
+def public_urls():
+    from alliance.public.entities import ENTITIES
+
+    urls = ["/", "/search/", "/structure/", "/chronology/", "/members/"]
+    for entity in ENTITIES.values():
+        urls.append(f"/{entity.path}/does-not-exist/")
+        if entity.listed:
+            urls += [reverse(f"alliance:{entity.name}-list"), reverse(f"alliance:{entity.name}-csv")]
+    return urls + ["/en" + u for u in urls]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    url=st.sampled_from(public_urls()),
+    params=st.dictionaries(
+        st.sampled_from(["q", "kind", "sort", "from", "to", "in_force_on", "active_on", "body", "side", "level",
+                         "as_needed", "state", "party", "country", "parent", "year", "on"]),
+        any_values,
+        max_size=4,
+    ),
+    cursor=st.one_of(st.none(), st.tuples(st.sampled_from(["after", "before"]), cursor_values)),
+)
+def test_no_public_url_answers_5xx_whatever_its_query_string(db, url, params, cursor):
+    if cursor:
+        params = {**params, cursor[0]: cursor[1]}
+    response = Client().get(url, params)
+    assert response.status_code < 500, (url, params)
+    if response.streaming:
+        b"".join(response.streaming_content)
