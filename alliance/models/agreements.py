@@ -25,6 +25,7 @@ from .base import (
     RecordQuerySet,
     SlugKeyManager,
     date_field,
+    name_basis_constraint,
     search_index,
     search_text,
 )
@@ -100,6 +101,7 @@ class Agreement(Named):
             not_before_constraint("agreement", "in_force", "signed"),
             not_before_constraint("agreement", "ended", "signed"),
             not_before_constraint("agreement", "ended", "in_force"),
+            name_basis_constraint("agreement"),
         ]
         indexes = [
             models.Index(fields=["in_force_date", "ended_date"], name="agreement_in_force"),

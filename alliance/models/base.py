@@ -155,6 +155,19 @@ def english_active() -> bool:
     return (get_language() or "ja").startswith("en")
 
 
+class NameBasis(models.TextChoices):
+    """Where an English name comes from: the reader is told which."""
+
+    SOURCE = "source", _("資料に記載")
+    RENDERED = "rendered", _("レジストリによる訳")
+    DESCRIPTION = "description", _("レジストリによる説明（名称ではない）")
+
+
+def name_basis_constraint(model: str) -> models.CheckConstraint:
+    """An English name's basis is recorded only when there is an English name."""
+    return models.CheckConstraint(condition=Q(name_en_basis="") | ~Q(name_en=""), name=f"{model}_name_en_basis")
+
+
 class Names(Record):
     """A record with a Japanese and an English name and other names for search."""
 
@@ -165,7 +178,28 @@ class Names(Record):
         blank=True,
         help_text=_("資料に英語名がなく、定訳も確かでなければ空欄のままにします。"),
     )
+    name_en_basis = models.CharField(
+        _("英語名の根拠"),
+        max_length=12,
+        choices=NameBasis.choices,
+        blank=True,
+        help_text=_(
+            "資料に記載: 5つの資料のいずれかに英語名がある。レジストリによる訳: 定訳が確かな名称。"
+            "説明: 定まった英語名がなく、英語の読者向けに説明を書いた場合。英語名が空欄なら空欄。"
+        ),
+    )
+    name_en_note = models.TextField(
+        _("英語名についての注記"),
+        blank=True,
+        help_text=_("英語名の出典・訳の根拠、または英語名がない理由。公開ページには表示しません。"),
+    )
     other_names = models.TextField(_("別名"), blank=True, help_text=OTHER_NAMES_HELP)
+    yomi = models.CharField(
+        _("読み"),
+        max_length=500,
+        blank=True,
+        help_text=_("日本語名の読みをひらがなで（例: にちべいあんぜんほしょうじょうやく）。一覧の名称順（五十音順）に使います。"),
+    )
 
     class Meta:
         abstract = True
@@ -179,6 +213,16 @@ class Names(Record):
         if english_active():
             return self.name_en or self.name_ja
         return self.name_ja or self.name_en
+
+    @property
+    def title(self) -> str:
+        """What a page calls the record: its name (a meeting may compose one)."""
+        return self.name
+
+    @property
+    def name_is_rendering(self) -> bool:
+        """The name shown is not stated in a source: the page says so beside it."""
+        return english_active() and bool(self.name_en) and self.name_en_basis != NameBasis.SOURCE
 
     @property
     def other_name_list(self):

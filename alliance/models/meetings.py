@@ -28,12 +28,20 @@ from .base import (
     Side,
     SlugKeyManager,
     date_field,
+    english_active,
+    name_basis_constraint,
     public,
     search_index,
     search_text,
 )
 from .bodies import Body
 from .people import Organization, Person, Post
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 11th, 16th, 22nd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 # --- meetings ------------------------------------------------------------------
 
@@ -100,6 +108,7 @@ class Meeting(Named):
             models.CheckConstraint(
                 condition=Q(session_number__isnull=True) | Q(session_number__gte=1), name="meeting_session_positive"
             ),
+            name_basis_constraint("meeting"),
         ]
         indexes = [
             # The public list's keyset sorts, over published rows only.
@@ -120,6 +129,42 @@ class Meeting(Named):
     def get_absolute_url(self):
         return reverse("alliance:meeting-detail", args=[self.slug])
 
+
+    @property
+    def title(self) -> str:
+        """The meeting's name, or, when no name of its own is recorded, a title composed
+        from its data: the body (or kind and attendees), the session, the place and the date.
+
+        The Japanese name of such a meeting is often its body's (twelve meetings are
+        日米安全保障協議委員会（「2+2」）), so the composed title is what tells them apart.
+        Attendees are read only when they were prefetched, so a list never pays a query
+        per row for them.
+        """
+        if self.name_en_basis:
+            return self.name
+        if english_active():
+            return self._composed_title_en()
+        extra = [d.ja() for d in [self.start] if d] + [self.place_ja] * bool(self.place_ja)
+        return f"{self.name_ja}（{'、'.join(extra)}）" if extra else self.name_ja
+
+    def _composed_title_en(self) -> str:
+        body = public(self.body)
+        if body is not None and body.name_en:
+            head = body.name_en
+            if self.session_number:
+                head += f", {ordinal(self.session_number)} meeting"
+        else:
+            head = str(self.get_kind_display())
+            attendees = [p.public_label_en() for p in self._prefetched_participations()]
+            attendees = [a for a in attendees if a]
+            if attendees:
+                head += ": " + "; ".join(attendees)
+        parts = [head, self.place_en, self.start.en() if self.start else ""]
+        return ", ".join(p for p in parts if p)
+
+    def _prefetched_participations(self):
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        return list(cache["participations"]) if "participations" in cache else []
 
     @property
     def outcome_list(self):
@@ -176,6 +221,7 @@ class Participation(models.Model):
         help_text=_("人物・役職の記録を作らない出席者の表記（例: 関係省庁の代表）。"),
     )
     role = models.CharField(_("立場"), max_length=100, blank=True, help_text=_("例: 代表、共同議長、随行"))
+    role_en = models.CharField(_("立場（英語）"), max_length=100, blank=True, help_text=_("例: Representative、Co-chair、Accompanying"))
 
     # What its label (__str__) reads, for select_related where many are listed.
     label_related = ("meeting", "person", "post", "organization")
@@ -208,6 +254,15 @@ class Participation(models.Model):
         elif self.name_text:
             parts.append(self.name_text)
         return " ".join(str(p) for p in parts) or "—"
+
+    def public_label_en(self) -> str:
+        """The attendee in English for a composed title: "Lloyd J. Austin III (Secretary of Defense)".
+        Empty when the attendee has no English name (the title then leaves it out)."""
+        post, organization, person = public(self.post), public(self.organization), public(self.person)
+        capacity = next((r.name_en for r in (post, organization) if r is not None and r.name_en), "")
+        if person is not None and person.name_en:
+            return f"{person.name_en} ({capacity})" if capacity else person.name_en
+        return capacity if person is None else ""
 
     def public_label(self):
         """The attendee as the public may see it: drafts among post or person left out."""

@@ -26,6 +26,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    name_basis_constraint,
     search_index,
     search_text,
 )
@@ -69,6 +70,7 @@ class Organization(Named):
         ordering = ["country", "name_ja"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organization_not_own_parent"),
+            name_basis_constraint("organization"),
         ]
         indexes = [search_index("organization")]
 
@@ -100,6 +102,7 @@ class Post(Named):
         verbose_name_plural = _("役職")
         permissions = [("publish_post", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
+        constraints = [name_basis_constraint("post")]
         indexes = [search_index("post")]
 
     def get_absolute_url(self):
@@ -124,6 +127,7 @@ class Person(Names):
         verbose_name_plural = _("人物")
         permissions = [("publish_person", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
+        constraints = [name_basis_constraint("person")]
         indexes = [models.Index("name_ja", "id", name="person_name", condition=PUBLISHED), search_index("person")]
 
     def get_absolute_url(self):

@@ -45,6 +45,11 @@ from .engine import (
 )
 
 
+def attendees(path="participations"):
+    """A meeting's attendees with what their labels read, for titles composed from them."""
+    return Prefetch(path, queryset=Participation.objects.select_related("person", "post", "organization"))
+
+
 class InForceFilter(ChoicesFilter):
     """In force today, or not."""
 
@@ -97,6 +102,7 @@ class AgreementEntity(Entity):
                 "meeting_documents",
                 queryset=MeetingDocument.objects.filter(published_q("meeting")).select_related("meeting"),
             ),
+            attendees("meeting_documents__meeting__participations"),
         )
 
     columns = [
@@ -172,6 +178,7 @@ class BodyEntity(Entity):
                 Prefetch("successors", queryset=Body.objects.published()),
                 Prefetch("seats", queryset=Seat.objects.with_holders().order_by("side", "position", "pk")),
                 Prefetch("meetings", queryset=Meeting.objects.published().order_by(*order_by("start", descending=True))),
+                attendees("meetings__participations"),
             )
         )
 
@@ -280,6 +287,7 @@ class PersonEntity(Entity):
                 .select_related("meeting", "post")
                 .order_by(*order_by("meeting__start", descending=True)),
             ),
+            attendees("participations__meeting__participations"),
         )
 
     columns = [
@@ -312,7 +320,8 @@ class MeetingEntity(Entity):
     default_sort = "-date"
 
     def base_queryset(self):
-        return self.public().select_related("body")
+        # Attendees: a meeting without a name of its own is titled by who met (Meeting.title).
+        return self.public().select_related("body").prefetch_related(attendees())
 
     def detail_queryset(self):
         return (
@@ -418,6 +427,7 @@ class PostEntity(Entity):
                 .select_related("meeting", "person")
                 .order_by(*order_by("meeting__start", descending=True)),
             ),
+            attendees("participations__meeting__participations"),
         )
 
 

@@ -12,14 +12,15 @@ def _english():
 
 @register.filter
 def loc(obj, stem):
-    """``obj.<stem>_en`` in English when it is filled in, else ``obj.<stem>_ja``."""
+    """``obj.<stem>_en`` in English when it is filled in, else ``obj.<stem>_ja`` (or
+    ``obj.<stem>``, for fields whose Japanese column has no suffix: role, legal_basis_article)."""
     if obj is None:
         return ""
     if _english():
         value = getattr(obj, f"{stem}_en", "")
         if value:
             return value
-    return getattr(obj, f"{stem}_ja", "")
+    return getattr(obj, f"{stem}_ja", None) or getattr(obj, stem, "") or ""
 
 
 @register.filter
