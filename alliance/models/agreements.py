@@ -85,7 +85,7 @@ class Agreement(Named):
     ended_precision = PrecisionField(_("失効・終了日の精度"))
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "official_name_ja", "official_name_en", "summary_ja", "summary_en")
 
-    history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[parties])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"], m2m_fields=[parties])
     objects = SlugKeyManager.from_queryset(AgreementQuerySet)()
 
     class Meta:
@@ -110,7 +110,7 @@ class Agreement(Named):
             models.Index(
                 Coalesce("signed_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="agreement_signed_desc", condition=PUBLISHED
             ),
-            models.Index("name_ja", "id", name="agreement_name", condition=PUBLISHED),
+            models.Index("name_sort", "id", name="agreement_name", condition=PUBLISHED),
             search_index("agreement"),
         ]
 

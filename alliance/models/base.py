@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.functions import Concat, Lower
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
@@ -104,6 +104,31 @@ def search_text(*fields):
     )
 
 
+# The reading folded for 五十音 order: voiced, semi-voiced and small kana sort as their plain
+# kana (が as か, っ as つ) and the long-vowel mark is dropped, as Japanese dictionaries
+# order words at the first level; code-point order would put が after かわ and ー after ん.
+_KANA_VARIANTS = "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽぁぃぅぇぉっゃゅょゎゕゖゔ"
+_KANA_PLAIN = "かきくけこさしすせそたちつてとはひふへほはひふへほあいうえおつやゆよわかけう"
+assert len(_KANA_VARIANTS) == len(_KANA_PLAIN)
+
+
+def reading_sort_key():
+    """A stored sort key for names: the folded reading, then the reading itself to break
+    ties (が after か), so a plain index on it serves the lists' 五十音 sort. A record
+    without a reading sorts by its Japanese name after all that have one."""
+    folded = Func(F("yomi"), Value(_KANA_VARIANTS + "ー"), Value(_KANA_PLAIN), function="translate")
+    return models.GeneratedField(
+        expression=Case(
+            When(yomi="", then=F("name_ja")),
+            default=Concat(folded, Value(" "), F("yomi"), output_field=models.TextField()),
+            output_field=models.TextField(),
+        ),
+        output_field=models.TextField(db_collation="C"),
+        db_persist=True,
+        verbose_name=_("並べ替え用の読み"),
+    )
+
+
 def search_index(model: str):
     return GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name=f"{model}_search_trgm")
 
@@ -200,6 +225,7 @@ class Names(Record):
         blank=True,
         help_text=_("日本語名の読みをひらがなで（例: にちべいあんぜんほしょうじょうやく）。一覧の名称順（五十音順）に使います。"),
     )
+    name_sort = reading_sort_key()
 
     class Meta:
         abstract = True

@@ -122,7 +122,7 @@ class Body(Named):
     )
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "purpose_ja", "purpose_en")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(BodyQuerySet)()
 
     class Meta:
@@ -139,7 +139,7 @@ class Body(Named):
             name_basis_constraint("body"),
         ]
         indexes = [
-            models.Index("name_ja", "id", name="body_name", condition=PUBLISHED),
+            models.Index("name_sort", "id", name="body_name", condition=PUBLISHED),
             models.Index(Coalesce("established_date", Value(LAST_ASCENDING)), "id", name="body_established", condition=PUBLISHED),
             search_index("body"),
         ]

@@ -93,7 +93,7 @@ class Meeting(Named):
         "name_ja", "name_en", "abbreviation", "other_names", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en"
     )
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(MeetingQuerySet)()
 
     class Meta:
@@ -121,7 +121,7 @@ class Meeting(Named):
             ),
             # The admin's changelist order (drafts included).
             models.Index(F("start_date").desc(), F("id").desc(), name="meeting_admin_order"),
-            models.Index("name_ja", "id", name="meeting_name", condition=PUBLISHED),
+            models.Index("name_sort", "id", name="meeting_name", condition=PUBLISHED),
             models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
             search_index("meeting"),
         ]

@@ -60,7 +60,7 @@ class Organization(Named):
     )
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -94,7 +94,7 @@ class Post(Named):
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -119,7 +119,7 @@ class Person(Names):
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
     search_text = search_text("name_ja", "name_en", "other_names")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -128,7 +128,7 @@ class Person(Names):
         permissions = [("publish_person", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
         constraints = [name_basis_constraint("person")]
-        indexes = [models.Index("name_ja", "id", name="person_name", condition=PUBLISHED), search_index("person")]
+        indexes = [models.Index("name_sort", "id", name="person_name", condition=PUBLISHED), search_index("person")]
 
     def get_absolute_url(self):
         return reverse("alliance:person-detail", args=[self.slug])

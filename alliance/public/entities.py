@@ -87,7 +87,7 @@ class AgreementEntity(Entity):
     sorts = {
         "signed": Sort(_("署名日（古い順）"), "signed_date", undated_last=True),
         "-signed": Sort(_("署名日（新しい順）"), "signed_date", descending=True, undated_last=True),
-        "name": Sort(_("名称"), "name_ja"),
+        "name": Sort(_("名称"), "name_sort"),
     }
     default_sort = "signed"
 
@@ -159,7 +159,7 @@ class BodyEntity(Entity):
         PeriodFilter(_("設置"), "established"),
     ]
     sorts = {
-        "name": Sort(_("名称"), "name_ja"),
+        "name": Sort(_("名称"), "name_sort"),
         "established": Sort(_("設置日（古い順）"), "established_date", undated_last=True),
         "-established": Sort(_("設置日（新しい順）"), "established_date", descending=True, undated_last=True),
     }
@@ -229,7 +229,7 @@ class SeatEntity(Entity):
         OnDateFilter("active_on", _("この日に在籍"), "active_on"),
     ]
     sorts = {
-        "body": Sort(_("協議体"), "body__name_ja"),
+        "body": Sort(_("協議体"), "body__name_sort"),
         "start": Sort(_("開始日"), "start_date", undated_last=True),
     }
     default_sort = "body"
@@ -274,7 +274,7 @@ class PersonEntity(Entity):
     path = "people"
     model = Person
     filters = [ChoiceFilter("country", _("国"), "country", Country.choices)]
-    sorts = {"name": Sort(_("氏名"), "name_ja")}
+    sorts = {"name": Sort(_("氏名"), "name_sort")}
     default_sort = "name"
 
     def detail_queryset(self):
@@ -315,7 +315,7 @@ class MeetingEntity(Entity):
     sorts = {
         "-date": Sort(_("開催日（新しい順）"), "start_date", descending=True, undated_last=True),
         "date": Sort(_("開催日（古い順）"), "start_date", undated_last=True),
-        "name": Sort(_("名称"), "name_ja"),
+        "name": Sort(_("名称"), "name_sort"),
     }
     default_sort = "-date"
 
