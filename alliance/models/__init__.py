@@ -8,7 +8,7 @@
 - ``versioning``: the change counter behind ETags and caches
 """
 
-from .agreements import Agreement, AgreementRelation
+from .agreements import Agreement, AgreementRelation, Force
 from .base import (
     LAST_ASCENDING,
     LAST_DESCENDING,
@@ -55,6 +55,7 @@ __all__ = [
     "Citation",
     "Country",
     "Entry",
+    "Force",
     "Level",
     "Meeting",
     "MeetingDocument",

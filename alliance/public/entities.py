@@ -5,7 +5,7 @@ an export joins in are tested against ``published_sql``. Both are defined next t
 other in models/base.py, so neither is written here.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +14,7 @@ from ..models import (
     AgreementRelation,
     Body,
     Country,
+    Force,
     Level,
     Meeting,
     MeetingDocument,
@@ -51,23 +52,17 @@ def attendees(path="participations"):
 
 
 class InForceFilter(ChoicesFilter):
-    """In force today, or not."""
+    """In force today, not in force, or unknown (Agreement's force_on: no dates is not "not in force")."""
 
     def __init__(self):
-        super().__init__("state", _("効力"), [("in_force", _("現在有効")), ("not_in_force", _("失効・未発効・不明"))])
-
-    @staticmethod
-    def current():
-        return Agreement.objects.in_force_on(timezone.localdate()).values("pk")
+        super().__init__("state", _("効力（今日）"), Force.choices)
 
     def apply(self, qs, value):
-        return qs.filter(pk__in=self.current()) if value == "in_force" else qs.exclude(pk__in=self.current())
+        return qs.with_force(timezone.localdate()).filter(force=value)
 
     def facet_options(self, qs, current):
-        total = qs.count()
-        in_force = qs.filter(pk__in=self.current()).count()
-        counts = {"in_force": in_force, "not_in_force": total - in_force}
-        return [(v, label, counts[v], v == current) for v, label in self.choices]
+        counts = dict(qs.order_by().with_force(timezone.localdate()).values_list("force").annotate(n=Count("pk")))
+        return [(v, label, counts.get(v, 0), v == current) for v, label in self.choices]
 
 
 # --- agreements ------------------------------------------------------------------
@@ -85,15 +80,16 @@ class AgreementEntity(Entity):
         PeriodFilter(_("署名"), "signed"),
     ]
     sorts = {
-        "signed": Sort(_("署名日（古い順）"), "signed_date", undated_last=True),
-        "-signed": Sort(_("署名日（新しい順）"), "signed_date", descending=True, undated_last=True),
+        # By the date the list shows: signed, or approved where no signature is recorded.
+        "signed": Sort(_("署名・承認日（古い順）"), "made_date", undated_last=True),
+        "-signed": Sort(_("署名・承認日（新しい順）"), "made_date", descending=True, undated_last=True),
         "name": Sort(_("名称"), "name_sort"),
     }
     default_sort = "signed"
 
     def detail_queryset(self):
         relation = AgreementRelation.objects.prefetch_related(citations_prefetch())
-        return super().detail_queryset().prefetch_related(
+        return super().detail_queryset().with_force(timezone.localdate()).prefetch_related(
             Prefetch("parties", queryset=Organization.objects.published()),
             Prefetch("relations_out", queryset=relation.filter(published_q("object")).select_related("object")),
             Prefetch("relations_in", queryset=relation.filter(published_q("subject")).select_related("subject")),
