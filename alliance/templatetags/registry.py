@@ -1,4 +1,8 @@
+import re
+
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from alliance.models import public
@@ -46,3 +50,27 @@ def lines(text):
 def query(context, **changes):
     """The list's current query string with some parameters changed."""
     return context["state"].query_string(**{k: (None if v == "" else v) for k, v in changes.items()})
+
+
+# Kana, kanji, CJK punctuation and full-width forms: text a reader of English cannot read.
+_JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+@register.filter
+def ja(value):
+    """On an English page, text with Japanese in it (a name with no English one, a summary
+    not yet translated) marked ``lang="ja"``, so screen readers, fonts and translators treat
+    it as Japanese. Elsewhere the text as it is (escaped unless already safe)."""
+    if value is None or value == "":
+        return ""
+    if _english() and _JAPANESE.search(str(value)):
+        return format_html('<span lang="ja">{}</span>', conditional_escape(value))
+    return conditional_escape(value)
+
+
+@register.filter
+def joined(values, separator="、"):
+    """A list joined as the language writes it: 、 (or ・) in Japanese, commas in English;
+    each item marked as ``ja`` does."""
+    glue = ", " if _english() else separator
+    return mark_safe(glue.join(str(ja(v)) for v in values))
