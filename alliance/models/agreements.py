@@ -169,6 +169,11 @@ class Agreement(Named):
     def get_absolute_url(self):
         return reverse("alliance:agreement-detail", args=[self.slug])
 
+    def distinguishing_parts(self) -> list[str]:
+        """What tells it apart from agreements of the same name: its kind and date."""
+        made = self.signed or self.approved
+        return [str(self.get_kind_display()), *([made.display()] if made else [])]
+
     @property
     def force_label(self):
         """The label of the ``force`` annotation (see AgreementQuerySet.with_force)."""

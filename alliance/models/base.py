@@ -96,12 +96,14 @@ def search_text(*fields):
     parts = []
     for name in fields:
         parts += [F(name), Value("\n")]
-    return models.GeneratedField(
+    field = models.GeneratedField(
         expression=Lower(NFKC(Concat(*parts[:-1], output_field=models.TextField()))),
         output_field=models.TextField(),
         db_persist=True,
         verbose_name=_("検索用テキスト"),
     )
+    field.source_fields = fields  # what a search result quotes its match from (search.snippet)
+    return field
 
 
 # The reading folded for 五十音 order: voiced, semi-voiced and small kana sort as their plain

@@ -148,6 +148,10 @@ class Body(Named):
         return reverse("alliance:body-detail", args=[self.slug])
 
 
+    def distinguishing_parts(self) -> list[str]:
+        """What tells it apart in a list of names: its kind and when it was set up."""
+        return [str(self.get_kind_display()), *([self.established.display()] if self.established else [])]
+
     def clean(self):
         errors = check_not_before(self, "ended", "established", _("廃止日が設置日より前です。"))
         if self.pk and self.parent_id == self.pk:

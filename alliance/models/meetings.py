@@ -162,6 +162,14 @@ class Meeting(Named):
         parts = [head, self.place_en, self.start.en() if self.start else ""]
         return ", ".join(p for p in parts if p)
 
+    def distinguishing_parts(self) -> list[str]:
+        """What tells it apart in a list of titles: date, kind and place (a title composed
+        from its data already carries the date and place)."""
+        if not self.name_en_basis:  # the title is composed: it carries them already
+            return [str(self.get_kind_display())]
+        place = self.place_en if english_active() and self.place_en else self.place_ja
+        return [p for p in (self.start.display() if self.start else "", str(self.get_kind_display()), place) if p]
+
     def _prefetched_participations(self):
         cache = getattr(self, "_prefetched_objects_cache", {})
         return list(cache["participations"]) if "participations" in cache else []

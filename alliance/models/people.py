@@ -133,6 +133,15 @@ class Person(Names):
     def get_absolute_url(self):
         return reverse("alliance:person-detail", args=[self.slug])
 
+    def distinguishing_parts(self) -> list[str]:
+        """What tells people of one surname apart: country, and the posts they held with
+        the years (read only when the tenures were prefetched, as the lists do)."""
+        parts = [str(self.get_country_display())]
+        for tenure in getattr(self, "_prefetched_objects_cache", {}).get("tenures", []):
+            years = "–".join(dict.fromkeys(str(d.date.year) for d in (tenure.start, tenure.end) if d))
+            parts.append(f"{tenure.post.name} {years}".strip())
+        return parts
+
 
 
 class TenureQuerySet(RecordQuerySet):

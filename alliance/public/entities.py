@@ -273,6 +273,15 @@ class PersonEntity(Entity):
     sorts = {"name": Sort(_("氏名"), "name_sort")}
     default_sort = "name"
 
+    def base_queryset(self):
+        # The posts held: a surname alone ("岸") does not say who it is.
+        return self.public().prefetch_related(
+            Prefetch(
+                "tenures",
+                queryset=Tenure.objects.published().filter(published_q("post")).select_related("post").order_by("start_date"),
+            )
+        )
+
     def detail_queryset(self):
         return super().detail_queryset().prefetch_related(
             Prefetch("tenures", queryset=Tenure.objects.published().filter(published_q("post")).select_related("post")),

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from alliance.models import public
+from alliance.public.search import snippet as find_snippet
 
 register = template.Library()
 
@@ -74,3 +75,16 @@ def joined(values, separator="、"):
     each item marked as ``ja`` does."""
     glue = ", " if _english() else separator
     return mark_safe(glue.join(str(ja(v)) for v in values))
+
+
+@register.simple_tag
+def snippet(record, terms, title=""):
+    """The passage of ``record`` where a search term was found, the match in <mark>;
+    marked lang="ja" on an English page when the passage is Japanese."""
+    found = find_snippet(record, terms, str(title))
+    if found is None:
+        return ""
+    lang = ' lang="ja"' if _english() and _JAPANESE.search(found.before + found.match + found.after) else ""
+    return format_html(
+        '<p class="snippet"{}>{}<mark>{}</mark>{}</p>', mark_safe(lang), found.before, found.match, found.after
+    )
