@@ -73,3 +73,9 @@ def test_roles_places_and_articles_have_english(client, seeded):
         meeting = client.get(reverse("alliance:meeting-detail", args=["aipfd-2020-09"])).content.decode()
     assert "Article XXV" in jc
     assert "Host" in meeting and "Participant" in meeting
+
+
+def test_lists_and_home_say_what_the_registry_holds_and_what_it_does_not(client, seeded):
+    meetings = client.get("/en" + reverse("alliance:meeting-list"), {"nocache": "1"}).content.decode()
+    assert "not every “2+2” or summit held" in meetings
+    assert "収録範囲" in client.get("/", {"nocache": "1"}).content.decode()

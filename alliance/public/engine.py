@@ -376,6 +376,7 @@ class Entity:
     filters: list = []
     sorts: dict = {}
     default_sort = ""
+    coverage = ""  # what the list holds and what it does not, shown above it
 
     columns: list = []
     csv_with = ""  # more CTEs after "WITH sel AS (…)", each starting with a comma

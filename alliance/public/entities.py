@@ -86,6 +86,10 @@ class AgreementEntity(Entity):
         "name": Sort(_("名称"), "name_sort"),
     }
     default_sort = "signed"
+    coverage = _(
+        "5つの資料に名前が出る協定・文書だけを収めています（日米間のすべての協定ではありません）。"
+        "効力は記録された日付と「置き換える」関係から判断し、発効・終了の記録がなければ「不明」としています。"
+    )
 
     def detail_queryset(self):
         relation = AgreementRelation.objects.prefetch_related(citations_prefetch())
@@ -161,6 +165,7 @@ class BodyEntity(Entity):
         "-established": Sort(_("設置日（新しい順）"), "established_date", descending=True, undated_last=True),
     }
     default_sort = "name"
+    coverage = _("5つの資料に記載された協議体・会議の形式だけを収めています。")
 
     def base_queryset(self):
         return self.public().select_related("parent")
@@ -231,6 +236,7 @@ class SeatEntity(Entity):
         "start": Sort(_("開始日"), "start_date", undated_last=True),
     }
     default_sort = "body"
+    coverage = _("資料の図表・本文に記載された席です。ある日の会合の出席者の全員ではありません。")
 
     def base_queryset(self):
         return self.model.objects.with_holders()
@@ -274,6 +280,9 @@ class PersonEntity(Entity):
     filters = [ChoiceFilter("country", _("国"), "country", Country.choices)]
     sorts = {"name": Sort(_("氏名"), "name_sort")}
     default_sort = "name"
+    coverage = _(
+        "資料に名前が出る人物だけです。資料の多くは姓だけを記すため、英語の氏名は会議と役職から特定したレジストリによる表記です。"
+    )
 
     def base_queryset(self):
         # The posts held: a surname alone ("岸") does not say who it is.
@@ -326,6 +335,7 @@ class MeetingEntity(Entity):
         "name": Sort(_("名称"), "name_sort"),
     }
     default_sort = "-date"
+    coverage = _("5つの資料に記載された会議だけを収めています。開かれたすべての「2+2」や首脳会談ではありません。")
 
     def base_queryset(self):
         # Attendees: a meeting without a name of its own is titled by who met (Meeting.title).

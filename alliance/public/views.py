@@ -109,6 +109,7 @@ class PublicListView(EntityView):
             "csv_url": f"alliance:{entity.name}-csv",
             "page_size": PAGE_SIZE,
             "verbose_name_plural": entity.verbose_name_plural,
+            "coverage": entity.coverage,
         }
         return render(request, f"alliance/{entity.name}_list.html", context)
 
