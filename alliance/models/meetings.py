@@ -140,12 +140,18 @@ class Meeting(Named):
         Attendees are read only when they were prefetched, so a list never pays a query
         per row for them.
         """
-        if self.name_en_basis:
+        if self.has_own_name:
             return self.name
         if english_active():
             return self._composed_title_en()
-        extra = [d.ja() for d in [self.start] if d] + [self.place_ja] * bool(self.place_ja)
+        extra = [part for part in (self.start.ja() if self.start else "", self.place_ja) if part]
         return f"{self.name_ja}（{'、'.join(extra)}）" if extra else self.name_ja
+
+    @property
+    def has_own_name(self) -> bool:
+        """A name of its own is recorded (in English, as the seed data record it); a meeting
+        known only by its body's name or a description has none and is titled from its data."""
+        return bool(self.name_en)
 
     def _composed_title_en(self) -> str:
         body = public(self.body)
@@ -165,7 +171,7 @@ class Meeting(Named):
     def distinguishing_parts(self) -> list[str]:
         """What tells it apart in a list of titles: date, kind and place (a title composed
         from its data already carries the date and place)."""
-        if not self.name_en_basis:  # the title is composed: it carries them already
+        if not self.has_own_name:  # the title is composed: it carries them already
             return [str(self.get_kind_display())]
         place = self.place_en if english_active() and self.place_en else self.place_ja
         return [p for p in (self.start.display() if self.start else "", str(self.get_kind_display()), place) if p]
