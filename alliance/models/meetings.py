@@ -144,7 +144,9 @@ class Meeting(Named):
             return self.name
         if english_active():
             return self._composed_title_en()
-        extra = [part for part in (self.start.ja() if self.start else "", self.place_ja) if part]
+        session = f"第{self.session_number}回" if self.session_number else ""
+        session = "" if session in self.name_ja else session
+        extra = [part for part in (session, self.start.ja() if self.start else "", self.place_ja) if part]
         return f"{self.name_ja}（{'、'.join(extra)}）" if extra else self.name_ja
 
     @property
