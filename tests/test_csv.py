@@ -39,7 +39,7 @@ def test_headers_are_stable_snake_case(client):
     _, raw = download(client, "meeting")
     header = raw.decode("utf-8-sig").split("\r\n")[0].split(",")
     assert header == [
-        "slug", "name_ja", "name_en", "body", "kind", "session_number", "start", "end", "place_ja",
+        "slug", "name_ja", "name_en", "name_en_basis", "body", "kind", "session_number", "start", "end", "place_ja",
         "attendees", "documents", "outcomes_ja", "summary_ja", "url",
     ]
 

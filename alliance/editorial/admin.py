@@ -400,13 +400,13 @@ class OrganizationAdmin(RegistryAdmin):
     resource_classes = [resources.OrganizationResource]
     form = registry_form(Organization)
     list_display = ("name_ja", "abbreviation", "name_en", "kind", "country", "parent", "status")
-    list_filter = ("status", "country", "kind")
+    list_filter = ("status", "country", "kind", "name_en_basis")
     list_select_related = ("parent",)
     search_fields = NAME_SEARCH
     autocomplete_fields = ("parent",)
     inlines = (CitationInline,)
     fieldsets = (
-        (None, {"fields": (("name_ja", "abbreviation"), "name_en", "other_names", "slug", "status")}),
+        (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "slug", "status")}),
         (_("位置づけ"), {"fields": (("kind", "country"), "parent")}),
         (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),
     )
@@ -422,13 +422,13 @@ class PostAdmin(RegistryAdmin):
     resource_classes = [resources.PostResource]
     form = registry_form(Post)
     list_display = ("name_ja", "name_en", "organization", "country", "status")
-    list_filter = ("status", "country")
+    list_filter = ("status", "country", "name_en_basis")
     list_select_related = ("organization",)
     search_fields = NAME_SEARCH
     autocomplete_fields = ("organization",)
     inlines = (TenureInline, CitationInline)
     fieldsets = (
-        (None, {"fields": (("name_ja", "abbreviation"), "name_en", "other_names", "slug", "status")}),
+        (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "slug", "status")}),
         (_("所属"), {"fields": (("organization", "country"),)}),
         (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),
     )
@@ -439,11 +439,11 @@ class PersonAdmin(RegistryAdmin):
     resource_classes = [resources.PersonResource]
     form = registry_form(Person)
     list_display = ("name_ja", "name_en", "country", "status")
-    list_filter = ("status", "country")
+    list_filter = ("status", "country", "name_en_basis")
     search_fields = ("slug", "name_ja", "name_en", "other_names")
     inlines = (TenureInline, CitationInline)
     fieldsets = (
-        (None, {"fields": ("name_ja", "name_en", "other_names", "country", "slug", "status")}),
+        (None, {"fields": ("name_ja", "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "country", "slug", "status")}),
         (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),
     )
 
@@ -488,12 +488,12 @@ class AgreementAdmin(RegistryAdmin):
     resource_classes = [resources.AgreementResource]
     form = registry_form(Agreement)
     list_display = ("name_ja", "abbreviation", "kind", "signed_display", "in_force_display", "ended_display", "status")
-    list_filter = ("status", "kind", "signed_precision")
+    list_filter = ("status", "kind", "signed_precision", "name_en_basis")
     search_fields = (*NAME_SEARCH, "official_name_ja", "official_name_en")
     autocomplete_fields = ("parties",)
     inlines = (AgreementRelationInline, AgreementMeetingInline, CitationInline)
     fieldsets = (
-        (None, {"fields": (("name_ja", "abbreviation"), "name_en", "other_names", "kind", "slug", "status")}),
+        (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "kind", "slug", "status")}),
         (_("正式名称"), {"fields": ("official_name_ja", "official_name_en")}),
         (_("当事者と日付"), {"fields": ("parties", ("signed", "approved"), ("in_force", "ended"))}),
         (_("概要"), {"fields": ("summary_ja", "summary_en")}),
@@ -521,7 +521,7 @@ class AgreementRelationAdmin(RegistryAdmin):
 
 
 class SeatInline(registry_inline(Seat)):
-    fields = ("side", "post", "organization", "person", "role", "level", "as_needed", "position", "start", "end", "slug", "status")
+    fields = ("side", "post", "organization", "person", "role", "role_en", "level", "as_needed", "position", "start", "end", "slug", "status")
     autocomplete_fields = ("post", "organization", "person")
     verbose_name_plural = _("構成員（席）— 役職・組織・人物のどれか一つ")
 
@@ -547,20 +547,20 @@ class BodyAdmin(RegistryAdmin):
     resource_classes = [resources.BodyResource]
     form = registry_form(Body)
     list_display = ("name_ja", "abbreviation", "kind", "level", "parent", "established_display", "status")
-    list_filter = ("status", "kind", "level")
+    list_filter = ("status", "kind", "level", "name_en_basis")
     list_select_related = ("parent",)
     search_fields = (*NAME_SEARCH, "purpose_ja", "purpose_en")
     autocomplete_fields = ("parent", "legal_basis", "established_at", "predecessor")
     inlines = (SeatInline, SubBodyInline, CitationInline)
     fieldsets = (
-        (None, {"fields": (("name_ja", "abbreviation"), "name_en", "other_names", "slug", "status")}),
+        (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "slug", "status")}),
         (_("位置づけ"), {"fields": (("kind", "level"), "parent", "purpose_ja", "purpose_en")}),
         (
             _("設置と変遷"),
             {
                 "fields": (
                     ("established", "ended"),
-                    ("legal_basis", "legal_basis_article"),
+                    ("legal_basis", "legal_basis_article", "legal_basis_article_en"),
                     "established_at",
                     "establishment_note",
                     "predecessor",
@@ -593,7 +593,7 @@ class SeatAdmin(RegistryAdmin):
     fieldsets = (
         (None, {"fields": ("body", "side", "slug", "status")}),
         (_("席を占めるもの（ちょうど一つ）"), {"fields": ("post", "organization", "person")}),
-        (_("役割"), {"fields": (("role", "level"), "as_needed", "position", ("start", "end"), "note")}),
+        (_("役割"), {"fields": (("role", "role_en", "level"), "as_needed", "position", ("start", "end"), "note")}),
     )
 
     @admin.display(description=_("構成員"))
@@ -606,7 +606,7 @@ class SeatAdmin(RegistryAdmin):
 
 class ParticipationInline(StatusInline):
     model = Participation
-    fields = ("position", "side", "person", "post", "organization", "name_text", "role", "status")
+    fields = ("position", "side", "person", "post", "organization", "name_text", "role", "role_en", "status")
     autocomplete_fields = ("person", "post", "organization")
     verbose_name_plural = _("出席者")
 
@@ -624,13 +624,13 @@ class MeetingAdmin(RegistryAdmin):
     form = registry_form(Meeting)
     list_display = ("name_ja", "body", "kind", "start_display", "session_number", "place_ja", "status")
     ordering = ("-start_date", "-id")  # the meeting_admin_order index
-    list_filter = ("status", "kind", "start_precision")
+    list_filter = ("status", "kind", "start_precision", "name_en_basis")
     list_select_related = ("body",)
     search_fields = (*NAME_SEARCH, "place_ja", "place_en", "summary_ja", "summary_en")
     autocomplete_fields = ("body",)
     inlines = (ParticipationInline, MeetingDocumentInline, CitationInline)
     fieldsets = (
-        (None, {"fields": (("name_ja", "abbreviation"), "name_en", "other_names", "slug", "status")}),
+        (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "slug", "status")}),
         (_("会議"), {"fields": (("body", "kind"), "session_number", ("start", "end"), ("place_ja", "place_en"))}),
         (_("内容"), {"fields": ("summary_ja", "summary_en", "outcomes_ja", "outcomes_en")}),
         (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),

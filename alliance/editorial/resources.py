@@ -410,7 +410,7 @@ class OrganizationResource(RegistryResource):
 
     class Meta(RegistryMeta):
         model = Organization
-        fields = ("slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "kind", "country", "parent", "note")
+        fields = ("slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names", "kind", "country", "parent", "note")
 
 
 class PostResource(RegistryResource):
@@ -418,13 +418,13 @@ class PostResource(RegistryResource):
 
     class Meta(RegistryMeta):
         model = Post
-        fields = ("slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "organization", "country", "note")
+        fields = ("slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names", "organization", "country", "note")
 
 
 class PersonResource(RegistryResource):
     class Meta(RegistryMeta):
         model = Person
-        fields = ("slug", "status", "name_ja", "name_en", "other_names", "country", "note")
+        fields = ("slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "other_names", "country", "note")
 
 
 class TenureResource(RegistryResource):
@@ -448,7 +448,7 @@ class AgreementResource(RegistryResource):
     class Meta(RegistryMeta):
         model = Agreement
         fields = (
-            "slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "kind",
+            "slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names", "kind",
             "official_name_ja", "official_name_en", "parties", "signed", "approved", "in_force", "ended",
             "summary_ja", "summary_en", "note",
         )
@@ -475,8 +475,8 @@ class BodyResource(RegistryResource):
     class Meta(RegistryMeta):
         model = Body
         fields = (
-            "slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "kind", "level", "position",
-            "parent", "purpose_ja", "purpose_en", "established", "ended", "legal_basis", "legal_basis_article",
+            "slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names", "kind", "level", "position",
+            "parent", "purpose_ja", "purpose_en", "established", "ended", "legal_basis", "legal_basis_article", "legal_basis_article_en",
             "established_at", "establishment_note", "predecessor", "note",
         )
 
@@ -493,7 +493,7 @@ class SeatResource(RegistryResource):
     class Meta(RegistryMeta):
         model = Seat
         fields = (
-            "slug", "status", "body", "side", "post", "organization", "person", "role", "level", "as_needed",
+            "slug", "status", "body", "side", "post", "organization", "person", "role", "role_en", "level", "as_needed",
             "position", "start", "end", "note",
         )
 
@@ -506,7 +506,7 @@ class MeetingResource(RegistryResource):
     class Meta(RegistryMeta):
         model = Meeting
         fields = (
-            "slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "body", "kind", "session_number",
+            "slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names", "body", "kind", "session_number",
             "start", "end", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en", "note",
         )
 
@@ -520,7 +520,7 @@ class ParticipationResource(RegistryResource):
     class Meta(RegistryMeta):
         model = Participation
         import_id_fields = ("meeting", "position")
-        fields = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role")
+        fields = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role", "role_en")
 
 
 class MeetingDocumentResource(RegistryResource):

@@ -5,9 +5,9 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 
-from ..models import CITED_FIELDS, Citation, Source
+from ..models import CITED_FIELDS, Citation, Meeting, NameBasis, Source
 
 _SPACE = re.compile(r"\s+")
 
@@ -48,3 +48,19 @@ def uncited(model):
 
 def sources_without_text():
     return [s for s in Source.objects.all() if not s.file_name or not (source_dir() / s.file_name).is_file()]
+
+
+def without_english_name(model):
+    """Records with no English name (blank, or only the registry's description), or None
+    when the model has no names. Meetings without one are titled from their data instead
+    (see composed_meeting_titles), so only those with a description are counted."""
+    if not any(f.name == "name_en_basis" for f in model._meta.get_fields()):
+        return None
+    lacking = Q(name_en_basis=NameBasis.DESCRIPTION)
+    if model is not Meeting:
+        lacking |= Q(name_en="")
+    return list(model._default_manager.filter(lacking).order_by("slug"))
+
+
+def composed_meeting_titles():
+    return Meeting.objects.filter(name_en="").order_by("slug")

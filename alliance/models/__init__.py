@@ -8,7 +8,7 @@
 - ``versioning``: the change counter behind ETags and caches
 """
 
-from .agreements import Agreement, AgreementRelation
+from .agreements import Agreement, AgreementRelation, Force
 from .base import (
     LAST_ASCENDING,
     LAST_DESCENDING,
@@ -16,6 +16,7 @@ from .base import (
     PUBLISHED,
     Country,
     Level,
+    NameBasis,
     Named,
     Names,
     Publishable,
@@ -56,10 +57,12 @@ __all__ = [
     "Citation",
     "Country",
     "Entry",
+    "Force",
     "Level",
     "Meeting",
     "MeetingDocument",
     "Seat",
+    "NameBasis",
     "Named",
     "Names",
     "Organization",

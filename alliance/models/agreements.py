@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,8 @@ from .base import (
     RecordQuerySet,
     SlugKeyManager,
     date_field,
+    name_basis_constraint,
+    published_q,
     search_index,
     search_text,
 )
@@ -34,17 +36,61 @@ from .people import Organization
 # --- agreements ----------------------------------------------------------------
 
 
-class AgreementQuerySet(RecordQuerySet):
-    def in_force_on(self, day: datetime.date):
-        """Agreements whose dates allow them to be in force on ``day``.
+class Force(models.TextChoices):
+    """Whether an agreement is in force on a day, as far as the registry's data tell."""
 
-        In force from the first day of the entry-into-force period (a month-precision
-        date counts from the 1st) through the last day of the period in which it ended.
-        An agreement with no entry-into-force date is never counted as in force.
-        """
-        return self.filter(
-            Q(in_force_date__lte=day),
-            Q(ended_date__isnull=True) | reaches_q("ended", day),
+    IN_FORCE = "in_force", _("有効")
+    NOT_IN_FORCE = "not_in_force", _("失効・置換え・未発効")
+    UNKNOWN = "unknown", _("不明（発効・終了の記録なし）")
+
+
+def ended_q(day: datetime.date) -> Q:
+    """Ended before ``day``: the whole period of its end date lies before it."""
+    return Q(ended_date__isnull=False) & ~reaches_q("ended", day)
+
+
+def superseded_q(day: datetime.date) -> Exists:
+    """Superseded, by ``day``, by a published agreement.
+
+    The successor takes over from the start of its entry into force, or, where that is
+    not recorded, of its approval or signature; a successor with no date at all counts
+    as having taken over already (the 1951 treaty is superseded by the 1960 one).
+    """
+    took_over = Coalesce("subject__in_force_date", "subject__approved_date", "subject__signed_date")
+    return Exists(
+        AgreementRelation.objects.filter(PUBLISHED_SUBJECT, object=OuterRef("pk"), kind=AgreementRelation.Kind.SUPERSEDES)
+        .annotate(took_over=took_over)
+        .filter(Q(took_over__isnull=True) | Q(took_over__lte=day))
+    )
+
+
+def force_on(day: datetime.date) -> Case:
+    """The agreement's Force on ``day``, worked out from its dates and its successors.
+
+    Not in force when it has ended or been superseded, or when it enters into force only
+    later; in force from the first day of its entry-into-force period (a month-precision
+    date counts from the 1st) through the last day of the period in which it ended;
+    unknown when neither is recorded: no date is not the same as not in force.
+    """
+    return Case(
+        When(ended_q(day), then=Value(Force.NOT_IN_FORCE)),
+        When(superseded_q(day), then=Value(Force.NOT_IN_FORCE)),
+        When(in_force_date__lte=day, then=Value(Force.IN_FORCE)),
+        When(in_force_date__gt=day, then=Value(Force.NOT_IN_FORCE)),
+        default=Value(Force.UNKNOWN),
+        output_field=models.CharField(),
+    )
+
+
+class AgreementQuerySet(RecordQuerySet):
+    def with_force(self, day: datetime.date):
+        """Each agreement annotated with ``force``, its Force on ``day``."""
+        return self.annotate(force=force_on(day))
+
+    def in_force_on(self, day: datetime.date):
+        """Agreements in force on ``day`` (see force_on): entered into force, not ended, not superseded."""
+        return self.filter(Q(in_force_date__lte=day), Q(ended_date__isnull=True) | reaches_q("ended", day)).exclude(
+            superseded_q(day)
         )
 
 
@@ -84,8 +130,15 @@ class Agreement(Named):
     ended_date = date_field(_("失効・終了日"))
     ended_precision = PrecisionField(_("失効・終了日の精度"))
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "official_name_ja", "official_name_en", "summary_ja", "summary_en")
+    # The date the list shows and sorts by: signed, or approved where no signature is recorded.
+    made_date = models.GeneratedField(
+        expression=Coalesce("signed_date", "approved_date"),
+        output_field=models.DateField(),
+        db_persist=True,
+        verbose_name=_("署名・承認日"),
+    )
 
-    history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[parties])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "made_date"], m2m_fields=[parties])
     objects = SlugKeyManager.from_queryset(AgreementQuerySet)()
 
     class Meta:
@@ -101,20 +154,32 @@ class Agreement(Named):
             not_before_constraint("agreement", "in_force", "signed"),
             not_before_constraint("agreement", "ended", "signed"),
             not_before_constraint("agreement", "ended", "in_force"),
+            name_basis_constraint("agreement"),
         ]
         indexes = [
             models.Index(fields=["in_force_date", "ended_date"], name="agreement_in_force"),
             # The public list's keyset sorts, over published rows only.
-            models.Index(Coalesce("signed_date", Value(LAST_ASCENDING)), "id", name="agreement_signed", condition=PUBLISHED),
+            models.Index(Coalesce("made_date", Value(LAST_ASCENDING)), "id", name="agreement_made", condition=PUBLISHED),
             models.Index(
-                Coalesce("signed_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="agreement_signed_desc", condition=PUBLISHED
+                Coalesce("made_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="agreement_made_desc", condition=PUBLISHED
             ),
-            models.Index("name_ja", "id", name="agreement_name", condition=PUBLISHED),
+            models.Index("name_sort", "id", name="agreement_name", condition=PUBLISHED),
             search_index("agreement"),
         ]
 
     def get_absolute_url(self):
         return reverse("alliance:agreement-detail", args=[self.slug])
+
+    def distinguishing_parts(self) -> list[str]:
+        """What tells it apart from agreements of the same name: its kind and date."""
+        made = self.signed or self.approved
+        return [str(self.get_kind_display()), *([made.display()] if made else [])]
+
+    @property
+    def force_label(self):
+        """The label of the ``force`` annotation (see AgreementQuerySet.with_force)."""
+        force = getattr(self, "force", None)
+        return Force(force).label if force else ""
 
 
     def clean(self):
@@ -169,6 +234,16 @@ class AgreementRelation(Publishable):
     def __str__(self):
         return f"{self.subject} — {self.get_kind_display()} → {self.object}"
 
+    @property
+    def phrase_from_subject(self):
+        """What the relation is, read on the subject's page, before the object's name."""
+        return RELATION_PHRASES[self.kind][0]
+
+    @property
+    def phrase_from_object(self):
+        """What the relation is, read on the object's page, before the subject's name."""
+        return RELATION_PHRASES[self.kind][1]
+
     def natural_key(self):
         return (self.subject.slug, self.kind, self.object.slug)
 
@@ -179,3 +254,16 @@ class AgreementRelation(Publishable):
             raise ValidationError({"object": _("協定は自分自身と関係づけられません。")})
 
 
+
+
+PUBLISHED_SUBJECT = published_q("subject")
+
+# Each kind read from both ends, as a label before the other agreement's name: on the
+# SOFA's page, "Based on: the 1960 treaty"; on the treaty's page, "Documents based on it: the SOFA".
+RELATION_PHRASES = {
+    AgreementRelation.Kind.SUPERSEDES: (_("この文書が置き換えた文書"), _("この文書を置き換えた文書")),
+    AgreementRelation.Kind.AMENDS: (_("この文書が改正した文書"), _("この文書を改正した文書")),
+    AgreementRelation.Kind.SUPPLEMENTS: (_("この文書が補足する文書"), _("この文書を補足する文書")),
+    AgreementRelation.Kind.IMPLEMENTS: (_("この文書が実施する文書"), _("この文書を実施する文書")),
+    AgreementRelation.Kind.BASED_ON: (_("この文書の根拠"), _("この文書に基づく文書")),
+}

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.functions import Concat, Lower
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
@@ -96,11 +96,38 @@ def search_text(*fields):
     parts = []
     for name in fields:
         parts += [F(name), Value("\n")]
-    return models.GeneratedField(
+    field = models.GeneratedField(
         expression=Lower(NFKC(Concat(*parts[:-1], output_field=models.TextField()))),
         output_field=models.TextField(),
         db_persist=True,
         verbose_name=_("検索用テキスト"),
+    )
+    field.source_fields = fields  # what a search result quotes its match from (search.snippet)
+    return field
+
+
+# The reading folded for 五十音 order: voiced, semi-voiced and small kana sort as their plain
+# kana (が as か, っ as つ) and the long-vowel mark is dropped, as Japanese dictionaries
+# order words at the first level; code-point order would put が after かわ and ー after ん.
+_KANA_VARIANTS = "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽぁぃぅぇぉっゃゅょゎゕゖゔ"
+_KANA_PLAIN = "かきくけこさしすせそたちつてとはひふへほはひふへほあいうえおつやゆよわかけう"
+assert len(_KANA_VARIANTS) == len(_KANA_PLAIN)
+
+
+def reading_sort_key():
+    """A stored sort key for names: the folded reading, then the reading itself to break
+    ties (が after か), so a plain index on it serves the lists' 五十音 sort. A record
+    without a reading sorts by its Japanese name after all that have one."""
+    folded = Func(F("yomi"), Value(_KANA_VARIANTS + "ー"), Value(_KANA_PLAIN), function="translate")
+    return models.GeneratedField(
+        expression=Case(
+            When(yomi="", then=F("name_ja")),
+            default=Concat(folded, Value(" "), F("yomi"), output_field=models.TextField()),
+            output_field=models.TextField(),
+        ),
+        output_field=models.TextField(db_collation="C"),
+        db_persist=True,
+        verbose_name=_("並べ替え用の読み"),
     )
 
 
@@ -164,6 +191,19 @@ def english_active() -> bool:
     return (get_language() or "ja").startswith("en")
 
 
+class NameBasis(models.TextChoices):
+    """Where an English name comes from: the reader is told which."""
+
+    SOURCE = "source", _("資料に記載")
+    RENDERED = "rendered", _("レジストリによる訳")
+    DESCRIPTION = "description", _("レジストリによる説明（名称ではない）")
+
+
+def name_basis_constraint(model: str) -> models.CheckConstraint:
+    """An English name's basis is recorded only when there is an English name."""
+    return models.CheckConstraint(condition=Q(name_en_basis="") | ~Q(name_en=""), name=f"{model}_name_en_basis")
+
+
 class Names(Record):
     """A record with a Japanese and an English name and other names for search."""
 
@@ -174,7 +214,29 @@ class Names(Record):
         blank=True,
         help_text=_("資料に英語名がなく、定訳も確かでなければ空欄のままにします。"),
     )
+    name_en_basis = models.CharField(
+        _("英語名の根拠"),
+        max_length=12,
+        choices=NameBasis.choices,
+        blank=True,
+        help_text=_(
+            "資料に記載: 5つの資料のいずれかに英語名がある。レジストリによる訳: 定訳が確かな名称。"
+            "説明: 定まった英語名がなく、英語の読者向けに説明を書いた場合。英語名が空欄なら空欄。"
+        ),
+    )
+    name_en_note = models.TextField(
+        _("英語名についての注記"),
+        blank=True,
+        help_text=_("英語名の出典・訳の根拠、または英語名がない理由。公開ページには表示しません。"),
+    )
     other_names = models.TextField(_("別名"), blank=True, help_text=OTHER_NAMES_HELP)
+    yomi = models.CharField(
+        _("読み"),
+        max_length=500,
+        blank=True,
+        help_text=_("日本語名の読みをひらがなで（例: にちべいあんぜんほしょうじょうやく）。一覧の名称順（五十音順）に使います。"),
+    )
+    name_sort = reading_sort_key()
 
     class Meta:
         abstract = True
@@ -188,6 +250,16 @@ class Names(Record):
         if english_active():
             return self.name_en or self.name_ja
         return self.name_ja or self.name_en
+
+    @property
+    def title(self) -> str:
+        """What a page calls the record: its name (a meeting may compose one)."""
+        return self.name
+
+    @property
+    def name_is_rendering(self) -> bool:
+        """The name shown is not stated in a source: the page says so beside it."""
+        return english_active() and bool(self.name_en) and self.name_en_basis != NameBasis.SOURCE
 
     @property
     def other_name_list(self):

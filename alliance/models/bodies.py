@@ -28,6 +28,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    name_basis_constraint,
     published_q,
     search_index,
     search_text,
@@ -91,6 +92,9 @@ class Body(Named):
     legal_basis_article = models.CharField(
         _("根拠条項"), max_length=200, blank=True, help_text=_("例: 第4条、第25条、交換公文")
     )
+    legal_basis_article_en = models.CharField(
+        _("根拠条項（英語）"), max_length=200, blank=True, help_text=_("例: Article IV、Article XXV（条約の英文の番号で）")
+    )
     established_at = models.ForeignKey(
         "Meeting",
         verbose_name=_("設置を決めた会議"),
@@ -118,7 +122,7 @@ class Body(Named):
     )
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "purpose_ja", "purpose_en")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(BodyQuerySet)()
 
     class Meta:
@@ -132,9 +136,10 @@ class Body(Named):
             not_before_constraint("body", "ended", "established"),
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="body_not_own_parent"),
             models.CheckConstraint(condition=~Q(predecessor=models.F("pk")), name="body_not_own_predecessor"),
+            name_basis_constraint("body"),
         ]
         indexes = [
-            models.Index("name_ja", "id", name="body_name", condition=PUBLISHED),
+            models.Index("name_sort", "id", name="body_name", condition=PUBLISHED),
             models.Index(Coalesce("established_date", Value(LAST_ASCENDING)), "id", name="body_established", condition=PUBLISHED),
             search_index("body"),
         ]
@@ -142,6 +147,10 @@ class Body(Named):
     def get_absolute_url(self):
         return reverse("alliance:body-detail", args=[self.slug])
 
+
+    def distinguishing_parts(self) -> list[str]:
+        """What tells it apart in a list of names: its kind and when it was set up."""
+        return [str(self.get_kind_display()), *([self.established.display()] if self.established else [])]
 
     def clean(self):
         errors = check_not_before(self, "ended", "established", _("廃止日が設置日より前です。"))
@@ -216,6 +225,7 @@ class Seat(Record):
         related_name="seats",
     )
     role = models.CharField(_("役割"), max_length=100, blank=True, help_text=_("例: 議長、共同議長、代表、構成員"))
+    role_en = models.CharField(_("役割（英語）"), max_length=100, blank=True, help_text=_("例: Chair、Co-chair、Representative、Member"))
     level = models.CharField(_("レベル"), max_length=10, choices=Level.choices, blank=True)
     as_needed = models.BooleanField(
         _("必要に応じて参加"), default=False, help_text=_("資料に「必要に応じて参加」とある場合にチェック。")

@@ -29,12 +29,20 @@ from .base import (
     Side,
     SlugKeyManager,
     date_field,
+    english_active,
+    name_basis_constraint,
     public,
     search_index,
     search_text,
 )
 from .bodies import Body
 from .people import Organization, Person, Post
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 11th, 16th, 22nd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 # --- meetings ------------------------------------------------------------------
 
@@ -86,7 +94,7 @@ class Meeting(Named):
         "name_ja", "name_en", "abbreviation", "other_names", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en"
     )
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(MeetingQuerySet)()
 
     class Meta:
@@ -101,6 +109,7 @@ class Meeting(Named):
             models.CheckConstraint(
                 condition=Q(session_number__isnull=True) | Q(session_number__gte=1), name="meeting_session_positive"
             ),
+            name_basis_constraint("meeting"),
         ]
         indexes = [
             # The public list's keyset sorts, over published rows only.
@@ -113,7 +122,7 @@ class Meeting(Named):
             ),
             # The admin's changelist order (drafts included).
             models.Index(F("start_date").desc(), F("id").desc(), name="meeting_admin_order"),
-            models.Index("name_ja", "id", name="meeting_name", condition=PUBLISHED),
+            models.Index("name_sort", "id", name="meeting_name", condition=PUBLISHED),
             models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
             search_index("meeting"),
         ]
@@ -121,6 +130,58 @@ class Meeting(Named):
     def get_absolute_url(self):
         return reverse("alliance:meeting-detail", args=[self.slug])
 
+
+    @property
+    def title(self) -> str:
+        """The meeting's name, or, when no name of its own is recorded, a title composed
+        from its data: the body (or kind and attendees), the session, the place and the date.
+
+        The Japanese name of such a meeting is often its body's (twelve meetings are
+        日米安全保障協議委員会（「2+2」）), so the composed title is what tells them apart.
+        Attendees are read only when they were prefetched, so a list never pays a query
+        per row for them.
+        """
+        if self.has_own_name:
+            return self.name
+        if english_active():
+            return self._composed_title_en()
+        session = f"第{self.session_number}回" if self.session_number else ""
+        session = "" if session in self.name_ja else session
+        extra = [part for part in (session, self.start.ja() if self.start else "", self.place_ja) if part]
+        return f"{self.name_ja}（{'、'.join(extra)}）" if extra else self.name_ja
+
+    @property
+    def has_own_name(self) -> bool:
+        """A name of its own is recorded (in English, as the seed data record it); a meeting
+        known only by its body's name or a description has none and is titled from its data."""
+        return bool(self.name_en)
+
+    def _composed_title_en(self) -> str:
+        body = public(self.body)
+        if body is not None and body.name_en:
+            head = body.name_en
+            if self.session_number:
+                head += f", {ordinal(self.session_number)} meeting"
+        else:
+            head = str(self.get_kind_display())
+            attendees = [p.public_label_en() for p in self._prefetched_participations()]
+            attendees = [a for a in attendees if a]
+            if attendees:
+                head += ": " + "; ".join(attendees)
+        parts = [head, self.place_en, self.start.en() if self.start else ""]
+        return ", ".join(p for p in parts if p)
+
+    def distinguishing_parts(self) -> list[str]:
+        """What tells it apart in a list of titles: date, kind and place (a title composed
+        from its data already carries the date and place)."""
+        if not self.has_own_name:  # the title is composed: it carries them already
+            return [str(self.get_kind_display())]
+        place = self.place_en if english_active() and self.place_en else self.place_ja
+        return [p for p in (self.start.display() if self.start else "", str(self.get_kind_display()), place) if p]
+
+    def _prefetched_participations(self):
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        return list(cache["participations"]) if "participations" in cache else []
 
     @property
     def outcome_list(self):
@@ -177,6 +238,7 @@ class Participation(Publishable):
         help_text=_("人物・役職の記録を作らない出席者の表記（例: 関係省庁の代表）。"),
     )
     role = models.CharField(_("立場"), max_length=100, blank=True, help_text=_("例: 代表、共同議長、随行"))
+    role_en = models.CharField(_("立場（英語）"), max_length=100, blank=True, help_text=_("例: Representative、Co-chair、Accompanying"))
 
     # What its label (__str__) reads, for select_related where many are listed.
     label_related = ("meeting", "person", "post", "organization")
@@ -210,6 +272,15 @@ class Participation(Publishable):
         elif self.name_text:
             parts.append(self.name_text)
         return " ".join(str(p) for p in parts) or "—"
+
+    def public_label_en(self) -> str:
+        """The attendee in English for a composed title: "Lloyd J. Austin III (Secretary of Defense)".
+        Empty when the attendee has no English name (the title then leaves it out)."""
+        post, organization, person = public(self.post), public(self.organization), public(self.person)
+        capacity = next((r.name_en for r in (post, organization) if r is not None and r.name_en), "")
+        if person is not None and person.name_en:
+            return f"{person.name_en} ({capacity})" if capacity else person.name_en
+        return capacity if person is None else ""
 
     def public_label(self):
         """The attendee as the public may see it: drafts among post or person left out."""

@@ -26,6 +26,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    name_basis_constraint,
     search_index,
     search_text,
 )
@@ -59,7 +60,7 @@ class Organization(Named):
     )
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -69,6 +70,7 @@ class Organization(Named):
         ordering = ["country", "name_ja"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organization_not_own_parent"),
+            name_basis_constraint("organization"),
         ]
         indexes = [search_index("organization")]
 
@@ -92,7 +94,7 @@ class Post(Named):
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -100,6 +102,7 @@ class Post(Named):
         verbose_name_plural = _("役職")
         permissions = [("publish_post", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
+        constraints = [name_basis_constraint("post")]
         indexes = [search_index("post")]
 
     def get_absolute_url(self):
@@ -116,7 +119,7 @@ class Person(Names):
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
     search_text = search_text("name_ja", "name_en", "other_names")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -124,10 +127,20 @@ class Person(Names):
         verbose_name_plural = _("人物")
         permissions = [("publish_person", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
-        indexes = [models.Index("name_ja", "id", name="person_name", condition=PUBLISHED), search_index("person")]
+        constraints = [name_basis_constraint("person")]
+        indexes = [models.Index("name_sort", "id", name="person_name", condition=PUBLISHED), search_index("person")]
 
     def get_absolute_url(self):
         return reverse("alliance:person-detail", args=[self.slug])
+
+    def distinguishing_parts(self) -> list[str]:
+        """What tells people of one surname apart: country, and the posts they held with
+        the years (read only when the tenures were prefetched, as the lists do)."""
+        parts = [str(self.get_country_display())]
+        for tenure in getattr(self, "_prefetched_objects_cache", {}).get("tenures", []):
+            years = "–".join(dict.fromkeys(str(d.date.year) for d in (tenure.start, tenure.end) if d))
+            parts.append(f"{tenure.post.name} {years}".strip())
+        return parts
 
 
 

@@ -380,6 +380,7 @@ class Entity:
     filters: list = []
     sorts: dict = {}
     default_sort = ""
+    coverage = ""  # what the list holds and what it does not, shown above it
 
     columns: list = []
     csv_with = ""  # more CTEs after "WITH sel AS (…)", each starting with a comma
@@ -552,7 +553,7 @@ class ListState:
                 parts.append(flt.describe(self.values[flt.param]))
         if not parts:
             return _("すべて表示しています（絞り込みなし）。")
-        return _("絞り込み: %(parts)s。") % {"parts": "、".join(str(p) for p in parts)}
+        return _("絞り込み: %(parts)s。") % {"parts": _("、").join(str(p) for p in parts)}
 
     def query_string(self, **changes) -> str:
         """The current query string with some parameters changed (None removes one)."""

@@ -5,7 +5,7 @@ an export joins in are tested against ``published_sql``. Both are defined next t
 other in models/base.py, so neither is written here.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +14,7 @@ from ..models import (
     AgreementRelation,
     Body,
     Country,
+    Force,
     Level,
     Meeting,
     MeetingDocument,
@@ -45,24 +46,23 @@ from .engine import (
 )
 
 
+def attendees(path="participations"):
+    """A meeting's attendees with what their labels read, for titles composed from them."""
+    return Prefetch(path, queryset=Participation.objects.published().select_related("person", "post", "organization"))
+
+
 class InForceFilter(ChoicesFilter):
-    """In force today, or not."""
+    """In force today, not in force, or unknown (Agreement's force_on: no dates is not "not in force")."""
 
     def __init__(self):
-        super().__init__("state", _("効力"), [("in_force", _("現在有効")), ("not_in_force", _("失効・未発効・不明"))])
-
-    @staticmethod
-    def current():
-        return Agreement.objects.in_force_on(timezone.localdate()).values("pk")
+        super().__init__("state", _("効力（今日）"), Force.choices)
 
     def apply(self, qs, value):
-        return qs.filter(pk__in=self.current()) if value == "in_force" else qs.exclude(pk__in=self.current())
+        return qs.with_force(timezone.localdate()).filter(force=value)
 
     def facet_options(self, qs, current):
-        total = qs.count()
-        in_force = qs.filter(pk__in=self.current()).count()
-        counts = {"in_force": in_force, "not_in_force": total - in_force}
-        return [(v, label, counts[v], v == current) for v, label in self.choices]
+        counts = dict(qs.order_by().with_force(timezone.localdate()).values_list("force").annotate(n=Count("pk")))
+        return [(v, label, counts.get(v, 0), v == current) for v, label in self.choices]
 
 
 # --- agreements ------------------------------------------------------------------
@@ -80,15 +80,20 @@ class AgreementEntity(Entity):
         PeriodFilter(_("署名"), "signed"),
     ]
     sorts = {
-        "signed": Sort(_("署名日（古い順）"), "signed_date", undated_last=True),
-        "-signed": Sort(_("署名日（新しい順）"), "signed_date", descending=True, undated_last=True),
-        "name": Sort(_("名称"), "name_ja"),
+        # By the date the list shows: signed, or approved where no signature is recorded.
+        "signed": Sort(_("署名・承認日（古い順）"), "made_date", undated_last=True),
+        "-signed": Sort(_("署名・承認日（新しい順）"), "made_date", descending=True, undated_last=True),
+        "name": Sort(_("名称"), "name_sort"),
     }
     default_sort = "signed"
+    coverage = _(
+        "5つの資料に名前が出る協定・文書だけを収めています（日米間のすべての協定ではありません）。"
+        "効力は記録された日付と「置き換える」関係から判断し、発効・終了の記録がなければ「不明」としています。"
+    )
 
     def detail_queryset(self):
         relation = AgreementRelation.objects.published().prefetch_related(citations_prefetch())
-        return super().detail_queryset().prefetch_related(
+        return super().detail_queryset().with_force(timezone.localdate()).prefetch_related(
             Prefetch("parties", queryset=Organization.objects.published()),
             Prefetch("relations_out", queryset=relation.filter(published_q("object")).select_related("object")),
             Prefetch("relations_in", queryset=relation.filter(published_q("subject")).select_related("subject")),
@@ -97,12 +102,14 @@ class AgreementEntity(Entity):
                 "meeting_documents",
                 queryset=MeetingDocument.objects.published().filter(published_q("meeting")).select_related("meeting"),
             ),
+            attendees("meeting_documents__meeting__participations"),
         )
 
     columns = [
         text("slug", "a.slug"),
         text("name_ja", "a.name_ja"),
         text("name_en", "a.name_en"),
+        code("name_en_basis", "a.name_en_basis"),
         text("abbreviation", "a.abbreviation"),
         code("kind", "a.kind"),
         text("official_name_ja", "a.official_name_ja"),
@@ -153,11 +160,12 @@ class BodyEntity(Entity):
         PeriodFilter(_("設置"), "established"),
     ]
     sorts = {
-        "name": Sort(_("名称"), "name_ja"),
+        "name": Sort(_("名称"), "name_sort"),
         "established": Sort(_("設置日（古い順）"), "established_date", undated_last=True),
         "-established": Sort(_("設置日（新しい順）"), "established_date", descending=True, undated_last=True),
     }
     default_sort = "name"
+    coverage = _("5つの資料に記載された協議体・会議の形式だけを収めています。")
 
     def base_queryset(self):
         return self.public().select_related("parent")
@@ -172,6 +180,7 @@ class BodyEntity(Entity):
                 Prefetch("successors", queryset=Body.objects.published()),
                 Prefetch("seats", queryset=Seat.objects.with_holders().order_by("side", "position", "pk")),
                 Prefetch("meetings", queryset=Meeting.objects.published().order_by(*order_by("start", descending=True))),
+                attendees("meetings__participations"),
             )
         )
 
@@ -183,6 +192,7 @@ class BodyEntity(Entity):
         text("slug", "b.slug"),
         text("name_ja", "b.name_ja"),
         text("name_en", "b.name_en"),
+        code("name_en_basis", "b.name_en_basis"),
         text("abbreviation", "b.abbreviation"),
         code("kind", "b.kind"),
         code("level", "b.level"),
@@ -222,10 +232,11 @@ class SeatEntity(Entity):
         OnDateFilter("active_on", _("この日に在籍"), "active_on"),
     ]
     sorts = {
-        "body": Sort(_("協議体"), "body__name_ja"),
+        "body": Sort(_("協議体"), "body__name_sort"),
         "start": Sort(_("開始日"), "start_date", undated_last=True),
     }
     default_sort = "body"
+    coverage = _("資料の図表・本文に記載された席です。ある日の会合の出席者の全員ではありません。")
 
     def base_queryset(self):
         return self.model.objects.with_holders()
@@ -267,8 +278,20 @@ class PersonEntity(Entity):
     path = "people"
     model = Person
     filters = [ChoiceFilter("country", _("国"), "country", Country.choices)]
-    sorts = {"name": Sort(_("氏名"), "name_ja")}
+    sorts = {"name": Sort(_("氏名"), "name_sort")}
     default_sort = "name"
+    coverage = _(
+        "資料に名前が出る人物だけです。資料の多くは姓だけを記すため、英語の氏名は会議と役職から特定したレジストリによる表記です。"
+    )
+
+    def base_queryset(self):
+        # The posts held: a surname alone ("岸") does not say who it is.
+        return self.public().prefetch_related(
+            Prefetch(
+                "tenures",
+                queryset=Tenure.objects.published().filter(published_q("post")).select_related("post").order_by("start_date"),
+            )
+        )
 
     def detail_queryset(self):
         return super().detail_queryset().prefetch_related(
@@ -281,12 +304,14 @@ class PersonEntity(Entity):
                 .select_related("meeting", "post")
                 .order_by(*order_by("meeting__start", descending=True)),
             ),
+            attendees("participations__meeting__participations"),
         )
 
     columns = [
         text("slug", "p.slug"),
         text("name_ja", "p.name_ja"),
         text("name_en", "p.name_en"),
+        code("name_en_basis", "p.name_en_basis"),
         code("country", "p.country"),
         permalink("url", "p"),
     ]
@@ -308,12 +333,14 @@ class MeetingEntity(Entity):
     sorts = {
         "-date": Sort(_("開催日（新しい順）"), "start_date", descending=True, undated_last=True),
         "date": Sort(_("開催日（古い順）"), "start_date", undated_last=True),
-        "name": Sort(_("名称"), "name_ja"),
+        "name": Sort(_("名称"), "name_sort"),
     }
     default_sort = "-date"
+    coverage = _("5つの資料に記載された会議だけを収めています。開かれたすべての「2+2」や首脳会談ではありません。")
 
     def base_queryset(self):
-        return self.public().select_related("body")
+        # Attendees: a meeting without a name of its own is titled by who met (Meeting.title).
+        return self.public().select_related("body").prefetch_related(attendees())
 
     def detail_queryset(self):
         return (
@@ -342,6 +369,7 @@ class MeetingEntity(Entity):
         text("slug", "m.slug"),
         text("name_ja", "m.name_ja"),
         text("name_en", "m.name_en"),
+        code("name_en_basis", "m.name_en_basis"),
         text("body", "b.name_ja"),
         code("kind", "m.kind"),
         code("session_number", "m.session_number"),
@@ -421,6 +449,7 @@ class PostEntity(Entity):
                 .select_related("meeting", "person")
                 .order_by(*order_by("meeting__start", descending=True)),
             ),
+            attendees("participations__meeting__participations"),
         )
 
 

@@ -7,7 +7,9 @@ which the planner answers with a plain sequential scan, and which is just as exa
 """
 
 import unicodedata
+from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
@@ -38,3 +40,36 @@ def search_q(terms: list[str], fields=("search_text",)) -> Q:
             any_field |= term_q(term, field)
         q &= any_field
     return q
+
+
+@dataclass(frozen=True)
+class Snippet:
+    before: str
+    match: str
+    after: str
+
+
+def snippet(record, terms: list[str], title: str = "", width: int = 45) -> Snippet | None:
+    """Where a search term was found, when the title shown does not already say it: the
+    first of the record's searched fields that has a term, cut around the match.
+
+    The text is NFKC-normalised as the search is, so the match is found where the search
+    found it (full-width and half-width forms alike).
+    """
+    try:
+        sources = record._meta.get_field("search_text").source_fields
+    except (FieldDoesNotExist, AttributeError):  # no searched text of its own (seats)
+        return None
+    shown = unicodedata.normalize("NFKC", title).lower()
+    wanted = [t for t in terms if t not in shown]
+    for name in sources:
+        text = " ".join(unicodedata.normalize("NFKC", str(getattr(record, name, "") or "")).split())
+        lowered = text.lower()
+        for term in wanted:
+            i = lowered.find(term)
+            if i >= 0:
+                start, end = max(0, i - width), min(len(text), i + len(term) + width)
+                return Snippet(
+                    ("…" if start else "") + text[start:i], text[i : i + len(term)], text[i + len(term) : end] + ("…" if end < len(text) else "")
+                )
+    return None

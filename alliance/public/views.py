@@ -20,7 +20,7 @@ from . import export
 from .caching import page_etag, registry_version
 from .context_processors import absolute_url
 from .engine import PAGE_SIZE, export_filename
-from .entities import ENTITIES, LISTS
+from .entities import ENTITIES, LISTS, attendees
 from .search import normalize_query, search_q
 
 PAGE_CACHE_SECONDS = 3600
@@ -110,6 +110,7 @@ class PublicListView(EntityView):
             "csv_url": f"alliance:{entity.name}-csv",
             "page_size": PAGE_SIZE,
             "verbose_name_plural": entity.verbose_name_plural,
+            "coverage": entity.coverage,
         }
         return render(request, f"alliance/{entity.name}_list.html", context)
 
@@ -235,7 +236,7 @@ def chronology(request):
     for agreement in agreements:
         when = agreement.signed or agreement.approved
         events.setdefault(when.date.year, []).append((when, "agreement", agreement))
-    for meeting in meetings.select_related("body"):
+    for meeting in meetings.select_related("body").prefetch_related(attendees()):
         events.setdefault(meeting.start.date.year, []).append((meeting.start, "meeting", meeting))
     timeline = [(year, sorted(items, key=lambda e: (e[0], e[1]))) for year, items in sorted(events.items())]
     index = [(year, counts[year]) for year in years]

@@ -1,7 +1,12 @@
+import re
+
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from alliance.models import public
+from alliance.public.search import snippet as find_snippet
 
 register = template.Library()
 
@@ -12,14 +17,15 @@ def _english():
 
 @register.filter
 def loc(obj, stem):
-    """``obj.<stem>_en`` in English when it is filled in, else ``obj.<stem>_ja``."""
+    """``obj.<stem>_en`` in English when it is filled in, else ``obj.<stem>_ja`` (or
+    ``obj.<stem>``, for fields whose Japanese column has no suffix: role, legal_basis_article)."""
     if obj is None:
         return ""
     if _english():
         value = getattr(obj, f"{stem}_en", "")
         if value:
             return value
-    return getattr(obj, f"{stem}_ja", "")
+    return getattr(obj, f"{stem}_ja", None) or getattr(obj, stem, "") or ""
 
 
 @register.filter
@@ -45,3 +51,40 @@ def lines(text):
 def query(context, **changes):
     """The list's current query string with some parameters changed."""
     return context["state"].query_string(**{k: (None if v == "" else v) for k, v in changes.items()})
+
+
+# Kana, kanji, CJK punctuation and full-width forms: text a reader of English cannot read.
+_JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+@register.filter
+def ja(value):
+    """On an English page, text with Japanese in it (a name with no English one, a summary
+    not yet translated) marked ``lang="ja"``, so screen readers, fonts and translators treat
+    it as Japanese. Elsewhere the text as it is (escaped unless already safe)."""
+    if value is None or value == "":
+        return ""
+    if _english() and _JAPANESE.search(str(value)):
+        return format_html('<span lang="ja">{}</span>', conditional_escape(value))
+    return conditional_escape(value)
+
+
+@register.filter
+def joined(values, separator="、"):
+    """A list joined as the language writes it: 、 (or ・) in Japanese, commas in English;
+    each item marked as ``ja`` does."""
+    glue = ", " if _english() else separator
+    return mark_safe(glue.join(str(ja(v)) for v in values))
+
+
+@register.simple_tag
+def snippet(record, terms, title=""):
+    """The passage of ``record`` where a search term was found, the match in <mark>;
+    marked lang="ja" on an English page when the passage is Japanese."""
+    found = find_snippet(record, terms, str(title))
+    if found is None:
+        return ""
+    lang = ' lang="ja"' if _english() and _JAPANESE.search(found.before + found.match + found.after) else ""
+    return format_html(
+        '<p class="snippet"{}>{}<mark>{}</mark>{}</p>', mark_safe(lang), found.before, found.match, found.after
+    )

@@ -1,6 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from alliance.editorial.seedcheck import cited_models, quotes_not_found, sources_without_text, uncited
+from alliance.editorial.seedcheck import (
+    cited_models,
+    composed_meeting_titles,
+    quotes_not_found,
+    sources_without_text,
+    uncited,
+    without_english_name,
+)
 from alliance.models import Citation, Source
 
 
@@ -16,21 +23,32 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(f"{'type':<28}{'records':>8}{'published':>10}{'uncited':>9}{'no English':>12}")
         problems = 0
+        lacking = []
         for model, _name in cited_models():
             manager = model._default_manager
             total = manager.count()
             published = manager.filter(status="published").count() if hasattr(model, "status") else total
             no_cite = list(uncited(model))
-            has_en = any(f.name == "name_en" for f in model._meta.get_fields())
-            no_en = manager.filter(name_en="").count() if has_en else None
+            no_en = without_english_name(model)
+            lacking += [] if no_en is None else [(model, record) for record in no_en]
             out(
                 f"{str(model._meta.verbose_name_plural) + ' (' + model.__name__ + ')':<28}{total:>8}{published:>10}"
-                f"{len(no_cite):>9}{'—' if no_en is None else no_en:>12}"
+                f"{len(no_cite):>9}{'—' if no_en is None else len(no_en):>12}"
             )
             problems += len(no_cite)
             if show:
                 for record in no_cite:
                     out(f"    uncited: {record}")
+        out(f"Records without an English name: {len(lacking)}")
+        for model, record in lacking:
+            reason = record.name_en_note.strip().replace("\n", " ") or "no reason recorded"
+            shown = f" (described as: {record.name_en})" if record.name_en else ""
+            out(f"    {model.__name__.lower()} {record.slug} {record.name_ja}{shown}: {reason}")
+        composed = composed_meeting_titles()
+        out(f"Meetings without a name of their own, titled from their data: {composed.count()}")
+        if show:
+            for meeting in composed:
+                out(f"    {meeting.slug} {meeting.name_ja}")
         out(f"{'Sources':<28}{Source.objects.count():>8}")
         out(f"{'Citations':<28}{Citation.objects.count():>8}")
         missing = quotes_not_found()
