@@ -19,7 +19,7 @@ def force(agreement, day):
 
 
 def supersede(new, old):
-    return AgreementRelation.objects.create(subject=new, kind=AgreementRelation.Kind.SUPERSEDES, object=old)
+    return AgreementRelation.objects.create(subject=new, kind=AgreementRelation.Kind.SUPERSEDES, object=old, status="published")
 
 
 def test_an_agreement_with_no_dates_is_unknown_not_out_of_force():
@@ -94,7 +94,7 @@ def test_the_date_sort_uses_the_approval_date_where_no_signature_is_recorded(cli
 def test_relations_read_as_phrases_from_both_ends(client):
     treaty = make_agreement(name_ja="日米安全保障条約", name_en="Treaty of Mutual Cooperation and Security")
     sofa = make_agreement(name_ja="日米地位協定", name_en="Status of Forces Agreement")
-    AgreementRelation.objects.create(subject=sofa, kind=AgreementRelation.Kind.BASED_ON, object=treaty)
+    AgreementRelation.objects.create(subject=sofa, kind=AgreementRelation.Kind.BASED_ON, object=treaty, status="published")
     treaty_url, sofa_url = treaty.get_absolute_url(), sofa.get_absolute_url()
     ja = client.get(treaty_url).content.decode()
     assert "この文書に基づく文書: <a" in ja and "がこの文書を" not in ja

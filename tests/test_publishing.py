@@ -154,3 +154,16 @@ def test_drafts_of_every_public_model_stay_off_the_public_pages(client, kind):
         body = b"".join(Client().get(reverse(f"alliance:{name}-csv")).streaming_content).decode("utf-8-sig")
         row = next(line for line in body.splitlines() if line.startswith(obj.slug + ","))
         assert secret not in row
+
+
+def test_a_draft_supersedes_relation_does_not_change_a_public_fact():
+    import datetime
+
+    old = make_agreement(slug="old", in_force="1952")
+    new = make_agreement(slug="new", in_force="1960")
+    relation = new.relations_out.create(kind="supersedes", object=old, status="draft")
+    today = datetime.date(2026, 1, 1)
+    assert Agreement.objects.in_force_on(today).filter(pk=old.pk).exists()
+    relation.status = "published"
+    relation.save()
+    assert not Agreement.objects.in_force_on(today).filter(pk=old.pk).exists()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alliance', '0012_seat_names_and_citation_labels'),
+        ('alliance', '0013_status_on_everything_public_and_revisions'),
     ]
 
     operations = [

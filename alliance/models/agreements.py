@@ -50,7 +50,7 @@ def ended_q(day: datetime.date) -> Q:
 
 
 def superseded_q(day: datetime.date) -> Exists:
-    """Superseded, by ``day``, by a published agreement.
+    """Superseded, by ``day``, by a published agreement, through a published relation.
 
     The successor takes over from the start of its entry into force, or, where that is
     not recorded, of its approval or signature; a successor with no date at all counts
@@ -58,7 +58,9 @@ def superseded_q(day: datetime.date) -> Exists:
     """
     took_over = Coalesce("subject__in_force_date", "subject__approved_date", "subject__signed_date")
     return Exists(
-        AgreementRelation.objects.filter(PUBLISHED_SUBJECT, object=OuterRef("pk"), kind=AgreementRelation.Kind.SUPERSEDES)
+        AgreementRelation.objects.filter(
+            PUBLISHED, PUBLISHED_SUBJECT, object=OuterRef("pk"), kind=AgreementRelation.Kind.SUPERSEDES
+        )
         .annotate(took_over=took_over)
         .filter(Q(took_over__isnull=True) | Q(took_over__lte=day))
     )
