@@ -25,6 +25,7 @@ from .base import (
     RecordQuerySet,
     SlugKeyManager,
     date_field,
+    grams_index,
     search_index,
     search_text,
 )
@@ -110,6 +111,7 @@ class Agreement(Named):
             ),
             models.Index("name_ja", "id", name="agreement_name", condition=PUBLISHED),
             search_index("agreement"),
+            grams_index("agreement"),
         ]
 
     def get_absolute_url(self):

@@ -28,6 +28,7 @@ from .base import (
     Side,
     SlugKeyManager,
     date_field,
+    grams_index,
     public,
     search_index,
     search_text,
@@ -115,6 +116,7 @@ class Meeting(Named):
             models.Index("name_ja", "id", name="meeting_name", condition=PUBLISHED),
             models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
             search_index("meeting"),
+            grams_index("meeting"),
         ]
 
     def get_absolute_url(self):

@@ -26,6 +26,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    grams_index,
     search_index,
     search_text,
 )
@@ -70,7 +71,7 @@ class Organization(Named):
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organization_not_own_parent"),
         ]
-        indexes = [search_index("organization")]
+        indexes = [search_index("organization"), grams_index("organization")]
 
     def get_absolute_url(self):
         return reverse("alliance:organization-detail", args=[self.slug])
@@ -100,7 +101,7 @@ class Post(Named):
         verbose_name_plural = _("役職")
         permissions = [("publish_post", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
-        indexes = [search_index("post")]
+        indexes = [search_index("post"), grams_index("post")]
 
     def get_absolute_url(self):
         return reverse("alliance:post-detail", args=[self.slug])
@@ -124,7 +125,11 @@ class Person(Names):
         verbose_name_plural = _("人物")
         permissions = [("publish_person", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
-        indexes = [models.Index("name_ja", "id", name="person_name", condition=PUBLISHED), search_index("person")]
+        indexes = [
+            models.Index("name_ja", "id", name="person_name", condition=PUBLISHED),
+            search_index("person"),
+            grams_index("person"),
+        ]
 
     def get_absolute_url(self):
         return reverse("alliance:person-detail", args=[self.slug])
