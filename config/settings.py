@@ -215,9 +215,34 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # changes every ETag even where the data did not change.
 RELEASE_ID = os.environ.get("RELEASE_ID") or _release_id()
 
-# Per process: list counts and facets, and rendered public pages (compressed), all keyed
-# by the data version, so nothing in it is ever stale.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 3000}}}
+
+
+def cache_settings() -> dict:
+    """List counts and facets, and rendered public pages (compressed), all keyed by the
+    data version, so nothing in the cache is ever stale.
+
+    CACHE_URL (or REDIS_URL), e.g. redis://cache:6379/0: a Redis or Valkey server shared
+    by every worker and every host, so a page rendered by one is served by all and an
+    edit anywhere changes the version all of them read. Unset: per process (LocMem).
+    """
+    url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 3000}}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    timeout = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.5"))
+    return {
+        # Django's RedisCache, reading an unreachable server as a miss (config/cache.py).
+        "BACKEND": "config.cache.SharedCache",
+        "LOCATION": url,
+        # Several registries (or staging beside production) may share one server.
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "alliance"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+    }
+
+
+CACHES = {"default": cache_settings()}
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
