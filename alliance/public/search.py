@@ -1,14 +1,18 @@
 """Search over the stored ``search_text`` columns (NFKC-normalised, lower-cased).
 
 Three or more characters: ``search_text LIKE '%…%'``, which the trigram GIN index on
-``search_text`` answers. One or two characters give no trigram to look up; on a
-``search_text`` column they are looked up as whole pieces instead:
+``search_text`` answers. One or two characters give no trigram to look up; on a record's
+own ``search_text`` they are looked up as whole pieces instead:
 ``alliance_grams(search_text) @> ARRAY[term]``, where ``alliance_grams`` is the set of
 the text's distinct one- and two-character pieces and a GIN index over that same
 expression answers it (``Grams`` and ``grams_index`` in models/base.py). A term of one
 or two characters occurs in the text exactly when it is one of those pieces, so the
-result is the same as ``strpos(search_text, term) > 0``; a column with no such index
-(a seat's role) keeps that ``strpos`` form.
+result is the same as ``strpos(search_text, term) > 0``, which is kept beside it: it
+costs nothing after the index has found the rows, and where the planner scans anyway
+(inside a join, or a filter that leaves few rows) it is evaluated first, so the dear
+function runs only on rows that match. Columns of related records (searched through a
+join, which no index serves) and columns without a grams index (a seat's role) keep the
+plain ``strpos`` form.
 """
 
 import unicodedata
@@ -39,13 +43,13 @@ def strpos_q(term: str, field: str) -> Q:
 
 def grams_q(term: str, field: str) -> Q:
     """A one- or two-character term is one of the field's pieces (the grams GIN index)."""
-    return Q(DataContains(Grams(F(field)), Value([term], output_field=ArrayField(TextField()))))
+    return Q(DataContains(Grams(F(field)), Value([term], output_field=ArrayField(TextField())))) & strpos_q(term, field)
 
 
 def term_q(term: str, field: str) -> Q:
     if len(term) >= 3:
         return Q(**{f"{field}__contains": term})
-    if field == "search_text" or field.endswith("__search_text"):
+    if field == "search_text":
         return grams_q(term, field)
     return strpos_q(term, field)
 
