@@ -111,7 +111,7 @@ def search_index(model: str):
 
 @deconstructible(path="alliance.models.Grams")
 class Grams(Func):
-    """The distinct one- and two-character pieces of a text, as an array (the SQL function
+    """The one- and two-character pieces of a text, as an array (the SQL function
     ``alliance_grams``, IMMUTABLE, created by migration 0013).
 
     A one- or two-character search term occurs in the text exactly when it is one of these
