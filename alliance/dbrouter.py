@@ -18,7 +18,8 @@ config/settings.py). Which database a request reads is decided once, at its star
   cache keys carry, so a cached page always names the data it was built from.
 - A replica that cannot be reached, or that fails during the request, is left out for
   ``DATABASE_REPLICA_RETRY_SECONDS``; the request is answered from the primary (a failed
-  read is run again there), never with a 500.
+  read is run again there), never with a 500. While the primary cannot be reached, a
+  replica still answers public pages.
 
 The CSV export still reads the primary: it streams after the request's routing has
 ended, through the default connection.
@@ -138,8 +139,12 @@ def choose(request) -> str:
         except (OperationalError, InterfaceError, DatabaseError) as error:
             mark_down(alias, error)
             continue
-        if (row[0] if row else 0) < primary_version():
-            continue  # behind the primary: another replica, or the primary
+        try:
+            behind = (row[0] if row else 0) < primary_version()
+        except (OperationalError, InterfaceError):
+            behind = False  # the primary cannot be reached: the replica still answers readers
+        if behind:
+            continue  # another replica, or the primary
         from .public.caching import format_version
 
         request._registry_version = format_version(row)

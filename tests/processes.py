@@ -184,7 +184,7 @@ def _server_dir(path: Path) -> Path:
     return path
 
 
-def _start_cluster(data: Path, port: int) -> None:
+def start_cluster(data: Path, port: int) -> None:
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories='' -c fsync=off"
     _pg("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "-t", "60", "start")
 
@@ -207,7 +207,7 @@ def psql(port: int, database: str, sql: str):
 def primary_and_replica(source_database: str):
     """A new PostgreSQL primary holding a copy of ``source_database`` (schema and rows, by
     pg_dump), and a streaming replica of it made with pg_basebackup -R; yields
-    (primary port, replica port, database name, replica data directory).
+    (primary port, replica port, database name, primary and replica data directories).
 
     In a folder of its own under the system's temporary directory, not pytest's: when
     PostgreSQL runs as its own system user (we are root), it must be able to reach it."""
@@ -234,7 +234,7 @@ def primary_and_replica(source_database: str):
     else:
         raise RuntimeError("initdb failed for every UTF-8 locale")
     primary_port = free_port()
-    _start_cluster(primary, primary_port)
+    start_cluster(primary, primary_port)
     replica = work / "replica"
     started = [primary]
     try:
@@ -249,9 +249,9 @@ def primary_and_replica(source_database: str):
         _pg("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary_port), "-U", "postgres", "-D", str(replica),
             "-R", "-X", "stream", "-c", "fast")
         replica_port = free_port()
-        _start_cluster(replica, replica_port)
+        start_cluster(replica, replica_port)
         started.append(replica)
-        yield primary_port, replica_port, database, replica
+        yield primary_port, replica_port, database, primary, replica
     finally:
         for data in reversed(started):
             stop_cluster(data, "immediate")

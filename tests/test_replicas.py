@@ -13,7 +13,7 @@ from alliance.dbrouter import STICKY_COOKIE, ReplicaRouter, wants_primary
 from config.settings import replica_settings
 
 from .factories import make_agreement
-from .processes import Browser, primary_and_replica, psql, registry_server, stop_cluster
+from .processes import Browser, primary_and_replica, psql, registry_server, start_cluster, stop_cluster
 
 
 def test_replica_urls_become_databases_that_tests_mirror_to_the_primary(monkeypatch):
@@ -59,7 +59,7 @@ def wait_until(predicate, timeout=30):
 def test_public_pages_read_a_streaming_replica_and_fall_back_to_the_primary():
     agreement = make_agreement(slug="replica-agreement", name_ja="レプリカ協定")
     get_user_model().objects.create_superuser("replica-editor", password="a-long-test-password")
-    with primary_and_replica(connection.settings_dict["NAME"]) as (primary, replica, database, replica_dir):
+    with primary_and_replica(connection.settings_dict["NAME"]) as (primary, replica, database, primary_dir, replica_dir):
         assert psql(replica, database, "SELECT pg_is_in_recovery()") == [(True,)]
         env = {
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:{primary}/{database}",
@@ -101,6 +101,12 @@ def test_public_pages_read_a_streaming_replica_and_fall_back_to_the_primary():
             wait_until(lambda: version(replica, database) == version(primary, database))
             status, headers, _ = reader.get(f"{site}/agreements/?sort=name")
             assert status == 200 and headers["X-Database"] == "replica", headers
+
+            # The primary down: readers are still answered, from the replica.
+            stop_cluster(primary_dir, "fast")
+            status, headers, page = reader.get(f"{site}/agreements/?sort=date")
+            assert status == 200 and headers["X-Database"] == "replica", (status, page[:300])
+            start_cluster(primary_dir, primary)
 
             # A replica that is down: every page still answers 200, from the primary.
             stop_cluster(replica_dir, "immediate")
