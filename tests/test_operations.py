@@ -101,7 +101,7 @@ def test_an_import_killed_half_way_leaves_no_rows(tmp_path):
     from alliance.models import Person
 
     path = tmp_path / "people.csv"
-    rows = "".join(f"person-{i},draft,人物{i},Person {i},jp\r\n" for i in range(6000))
+    rows = "".join(f"person-{i},draft,人物{i},Person {i},jp\r\n" for i in range(4900))  # within the import limit (5,000 rows)
     path.write_text("slug,status,name_ja,name_en,country\r\n" + rows, encoding="utf-8-sig")
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "EMBEDDED_PG_DATABASE": connection.settings_dict["NAME"]}
