@@ -9,10 +9,12 @@ from django.db import migrations
 # once per row). IMMUTABLE so that an index may be built over it. Its COST tells the
 # planner that computing it row by row (a sequential scan) is dear, so the GIN index over
 # it is preferred at any table size; the search pairs it with strpos(), which the planner
-# evaluates first wherever it must scan.
+# evaluates first wherever it must scan. (Much dearer, and the planner ANDs in any other
+# index to spare rechecks it does not in fact run: at 100,000 meetings, with the
+# published-meetings index, 12 ms instead of 7.)
 GRAMS_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION alliance_grams(t text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 100000 AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
   SELECT string_to_array(t, NULL)
          || ARRAY(SELECT substr(t, i, 2) FROM generate_series(1, char_length(t) - 1) AS i)
 $$
