@@ -256,3 +256,28 @@ def primary_and_replica(source_database: str):
         for data in reversed(started):
             stop_cluster(data, "immediate")
         shutil.rmtree(top, ignore_errors=True)
+
+
+@contextmanager
+def database_copy(source_database: str, name: str):
+    """A copy of ``source_database`` (pg_dump, then psql) on the same embedded server."""
+    import tempfile
+
+    from config import localdb
+
+    port = localdb.ensure_running()
+    top = Path(tempfile.mkdtemp(prefix="alliance-copy-"))
+    top.chmod(0o711)
+    work = _server_dir(top / "dump")
+    try:
+        dump = work / "source.sql"
+        _pg("pg_dump", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "--no-owner", "-f", str(dump),
+            source_database)
+        psql(port, "postgres", f'DROP DATABASE IF EXISTS "{name}"')
+        psql(port, "postgres", f'CREATE DATABASE "{name}"')
+        _pg("psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
+            "-f", str(dump), name)
+        yield port
+    finally:
+        psql(port, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(top, ignore_errors=True)
