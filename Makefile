@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup lint db-status db-stop bench load
+.PHONY: run test setup lint db-status db-stop bench load datasette-compare
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version)'
@@ -33,8 +33,14 @@ db-status: setup
 db-stop: setup
 	$(PY) -m config.localdb stop
 
+# make bench SIZES=1000,10000,100000,1000000 (default: 1000,10000,100000)
 bench: setup
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(if $(SIZES),--sizes $(SIZES))
 
+# make load: two instances, shared cache, primary + replica; make load SHAPE=single: one instance and a fault
 load: setup
-	$(PY) bench/load.py
+	$(PY) bench/load.py $(if $(SHAPE),--shape $(SHAPE))
+
+# The registry against Datasette on the same data (installs Datasette into bench/.venv-datasette only)
+datasette-compare: setup
+	$(PY) bench/datasette_compare.py $(if $(SIZE),--size $(SIZE))

@@ -1,8 +1,17 @@
 """Load and fault test of the production configuration, on loopback only, bounded in time.
 
 Run with `make load` after `make bench` (it uses the 100,000-meeting benchmark database).
-It serves the registry with gunicorn (DJANGO_ENV=production, DEBUG off, pooled
-connections) against the embedded PostgreSQL, then:
+
+`make load` (``--shape scaled``, the default) runs the scaled-out shape: two gunicorn
+instances sharing one Redis-compatible cache (Debian's redis-server or valkey-server,
+started on a free loopback port, in memory only), writing the embedded PostgreSQL and
+reading a streaming replica of it (pg_basebackup -R into a temporary folder). Readers are
+spread over both instances; 1 and 16 users, with and without pauses; it reports
+requests/s, p50/p95, errors, and how many answers came from the cache and the replica.
+Target: zero errors, p95 at 16 pausing users <= 2x p95 at one.
+
+`make load SHAPE=single` (``--shape single``) serves the registry with one gunicorn
+(DJANGO_ENV=production, DEBUG off, pooled connections) against the embedded PostgreSQL, then:
 
 1. sends the same LOAD_REQUESTS requests with 1 and with 16 concurrent users (lists, filters,
    searches, record pages, CSV downloads) and reports requests per second, p50/p95
@@ -31,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST, PORT = "127.0.0.1", int(os.environ.get("LOAD_PORT", "8765"))
 REQUESTS = int(os.environ.get("LOAD_REQUESTS", "600"))
-DATABASE = os.environ.get("LOAD_DATABASE", "bench_large")
+DATABASE = os.environ.get("LOAD_DATABASE", "bench_100000")
 # A reader's pause between pages, in seconds (uniformly random in this range).
 THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "0.2,1.5").split(","))
 
@@ -43,7 +52,7 @@ URLS = [
     (1, "/meetings/?q=" + quote("呉")),
     (2, "/agreements/"),
     (2, "/bodies/"),
-    (2, "/members/?as_needed=yes"),
+    (2, "/seats/?as_needed=yes"),
     (2, "/people/?q=" + quote("山田")),
     (6, "MEETING"),
     (2, "AGREEMENT"),
@@ -79,8 +88,11 @@ class Users:
     """N simulated readers, each with its own keep-alive connection, working through one
     shared list of requests (so every run sends the same requests), or until a deadline."""
 
-    def __init__(self, n, urls=None, seconds=None, seed=1, think=(0.0, 0.0)):
+    def __init__(self, n, urls=None, seconds=None, seed=1, think=(0.0, 0.0), ports=None):
         self.n, self.seed, self.think = n, seed, think
+        # Several instances behind one address, as a load balancer would spread readers.
+        self.ports = ports or [PORT]
+        self.headers = {}  # (header, value) -> count, for X-Cache and X-Database
         self.urls = list(urls) if urls is not None else None
         self.seconds = seconds
         self.results = []  # (start, latency, status)
@@ -105,7 +117,8 @@ class Users:
 
     def user(self, i, stop_at):
         rng = random.Random(self.seed * 1000 + i)
-        conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+        port = self.ports[i % len(self.ports)]
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
         while stop_at is None or time.monotonic() < stop_at:
             url = self.next_url(rng)
             if url is None:
@@ -116,12 +129,16 @@ class Users:
                 response = conn.getresponse()
                 response.read()
                 status = response.status
+                seen = [(name, response.getheader(name)) for name in ("X-Cache", "X-Database") if response.getheader(name)]
             except (OSError, http.client.HTTPException):
                 status = 0  # connection refused or reset: an error
+                seen = []
                 conn.close()
-                conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
             with self.lock:
                 self.results.append((start, time.monotonic() - start, status))
+                for pair in seen:
+                    self.headers[pair] = self.headers.get(pair, 0) + 1
             if self.think[1]:
                 time.sleep(rng.uniform(*self.think))  # a reader looks at the page
         conn.close()
@@ -135,11 +152,11 @@ def summarise(results, seconds):
     return {"requests": len(results), "rps": len(results) / seconds, "p50": p50, "p95": p95, "errors": errors}
 
 
-def wait_until_up(timeout=60):
+def wait_until_up(timeout=60, port=PORT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection(HOST, PORT, timeout=5)
+            conn = http.client.HTTPConnection(HOST, port, timeout=5)
             conn.request("GET", "/", headers={"Host": "localhost"})
             if conn.getresponse().status == 200:
                 return
@@ -149,7 +166,7 @@ def wait_until_up(timeout=60):
     raise SystemExit("gunicorn did not come up")
 
 
-def main():
+def main_single():
     was_running = db_port() is not None
     localdb("start")
     port = db_port()
@@ -228,6 +245,156 @@ def main():
         if not was_running:
             localdb("stop")
     return 0
+
+
+# --- the scaled-out shape: two instances, a shared cache, a primary and a replica ----------
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_cache_server():
+    import shutil
+
+    binary = shutil.which("valkey-server") or shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("no valkey-server or redis-server: install Debian's redis-server (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+         "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    return process, f"redis://{HOST}:{port}/0"
+
+
+def start_replica(primary_port):
+    """A streaming replica of the embedded server (pg_basebackup -R from the same wheel),
+    in a temporary folder, on a free port. Returns (data directory, port)."""
+    sys.path.insert(0, str(ROOT))
+    from config import localdb as ldb
+
+    top = Path(tempfile.mkdtemp(prefix="alliance-load-replica-"))
+    top.chmod(0o711)
+    work = top / "pg"
+    work.mkdir(mode=0o700)
+    ldb._chown_for_server(work)
+    data = work / "replica"
+    print("  pg_basebackup of the embedded server …", flush=True)
+    result = ldb._pg("pg_basebackup", "-h", HOST, "-p", str(primary_port), "-U", "postgres", "-D", str(data),
+                     "-R", "-X", "stream", "-c", "fast", timeout=1800)
+    if result.returncode != 0:
+        raise SystemExit(f"pg_basebackup failed: {result.stderr}")
+    port = free_port()
+    options = f"-c listen_addresses={HOST} -c port={port} -c unix_socket_directories=''"
+    result = ldb._pg("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", options, "-w", "-t", "120", "start")
+    if result.returncode != 0:
+        raise SystemExit(f"the replica did not start: {result.stderr}")
+    return top, data, port
+
+
+def stop_replica(top, data):
+    import shutil
+
+    sys.path.insert(0, str(ROOT))
+    from config import localdb as ldb
+
+    ldb._pg("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "-t", "60", "stop")
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def main_scaled():
+    """Two gunicorn instances sharing a Redis-compatible cache, reading a streaming replica
+    and writing the primary; readers spread over both instances."""
+    was_running = db_port() is not None
+    localdb("start")
+    port = db_port()
+    static = tempfile.mkdtemp(prefix="alliance-static-")
+    cache, cache_url = start_cache_server()
+    replica_top = replica_data = None
+    servers = []
+    try:
+        replica_top, replica_data, replica_port = start_replica(port)
+        workers = os.environ.get("LOAD_WORKERS", "2")
+        env = {
+            **os.environ,
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
+            "DATABASE_URL": f"postgres://postgres@{HOST}:{port}/{DATABASE}",
+            "DATABASE_REPLICA_URLS": f"postgres://postgres@{HOST}:{replica_port}/{DATABASE}",
+            "DATABASE_POOL": "true",
+            "CACHE_URL": cache_url,
+            "DJANGO_STATIC_ROOT": static,
+            "RELEASE_ID": "load",  # the same on both instances: they share pages
+        }
+        env.pop("DJANGO_DEBUG", None)
+        subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        ports = [PORT, PORT + 1]
+        for instance_port in ports:
+            servers.append(subprocess.Popen(
+                [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{instance_port}",
+                 "--workers", workers, "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
+                 "--log-level", "warning"],
+                cwd=ROOT, env=env, start_new_session=True,
+            ))
+        for instance_port in ports:
+            wait_until_up(port=instance_port)
+        rng = random.Random(42)
+        workload = [pick(rng) for _ in range(REQUESTS)]
+        Users(4, workload, ports=ports).run()  # warm both instances and the shared cache
+        print(f"Two gunicorn instances ({workers} workers x 4 threads each), DEBUG off, pooled connections;")
+        print(f"one shared cache ({Path(cache.args[0]).name}), the primary and one streaming replica; database {DATABASE}")
+        print(f"The same {REQUESTS} requests each time (lists, filters, searches, record pages, CSV), spread over both instances.")
+        for title, think, target in (
+            (f"Readers pausing {THINK[0]}-{THINK[1]} s between pages (judged)", THINK, 2.0),
+            ("Stress: no pause between requests (for reference; 2 cores)", (0.0, 0.0), None),
+        ):
+            print(f"\n{title}")
+            print(f"{'users':>5} {'requests':>9} {'req/s':>8} {'p50':>9} {'p95':>9} {'errors':>7}  served by")
+            table = {}
+            for users in (1, 16):
+                run = Users(users, workload, think=think if users > 1 else (0.0, 0.0), ports=ports)
+                table[users] = summarise(run.run(), run.elapsed)
+                t = table[users]
+                served = ", ".join(f"{name} {value}: {count}" for (name, value), count in sorted(run.headers.items()))
+                print(f"{users:>5} {t['requests']:>9} {t['rps']:>8.1f} {t['p50'] * 1000:>7.1f}ms {t['p95'] * 1000:>7.1f}ms {t['errors']:>7}  {served}")
+            ratio = table[16]["p95"] / table[1]["p95"]
+            errors = table[1]["errors"] + table[16]["errors"]
+            if target:
+                print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f} (target <= {target}): {'PASS' if ratio <= target else 'MISS'}")
+            else:
+                print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f}")
+            print(f"errors: {errors} (target 0): {'PASS' if errors == 0 else 'MISS'}")
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+        os.killpg(cache.pid, signal.SIGTERM)
+        cache.wait(timeout=30)
+        if replica_data is not None:
+            stop_replica(replica_top, replica_data)
+        if not was_running:
+            localdb("stop")
+    return 0
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Load test on loopback (see the module's docstring).")
+    parser.add_argument("--shape", choices=("scaled", "single"), default=os.environ.get("LOAD_SHAPE", "scaled"),
+                        help="scaled: two instances, shared cache, primary + replica (default); "
+                             "single: one instance, its own cache, the database stopped mid-run")
+    args = parser.parse_args(argv)
+    return main_scaled() if args.shape == "scaled" else main_single()
 
 
 if __name__ == "__main__":

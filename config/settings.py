@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "alliance.middleware.SecurityHeadersMiddleware",
     "alliance.middleware.DatabaseUnavailableMiddleware",
+    # Which database a request reads: a replica for public pages, else the primary.
+    "alliance.dbrouter.ReplicaMiddleware",
     "alliance.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,23 +128,33 @@ def database_settings() -> dict:
             name=quote(os.environ.get("POSTGRES_DB", "alliance"), safe=""),
         )
     if url:
-        config = dj_database_url.parse(url)
-        if not config["ENGINE"].endswith("postgresql"):
-            raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL")
+        config = _postgres_url(url, "DATABASE_URL")
     else:
         from config import localdb
 
         config = {"ENGINE": "config.localdb", "NAME": localdb.database_name(), "USER": localdb.DB_USER}
+    return _connections(config)
+
+
+def _postgres_url(url: str, name: str) -> dict:
+    config = dj_database_url.parse(url)
+    if not config["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(f"{name} must point at PostgreSQL")
+    return config
+
+
+def _connections(config: dict) -> dict:
     if env_bool("DATABASE_POOL"):
         # psycopg's pool lives inside each worker process; Django requires
         # CONN_MAX_AGE=0 with it.
         config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
             "pool": {
                 "min_size": 1,
                 "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
                 # While the database is down a request waits this long, then gets the 503 page.
                 "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "2")),
-            }
+            },
         }
         # Django then checks each pooled connection before handing it out, so one broken
         # by a database restart is replaced instead of failing a request; and our backend
@@ -157,7 +169,28 @@ def database_settings() -> dict:
     return config
 
 
-DATABASES = {"default": database_settings()}
+def replica_settings() -> dict:
+    """DATABASE_REPLICA_URLS: comma-separated PostgreSQL streaming replicas of the primary,
+    as databases replica1, replica2 … Public reads go to them (alliance/dbrouter.py)."""
+    replicas = {}
+    for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), 1):
+        config = _postgres_url(url, "DATABASE_REPLICA_URLS")
+        # A replica that does not answer is given up quickly; the primary answers instead.
+        config["OPTIONS"] = {"connect_timeout": int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "2"))}
+        # Tests run against the primary alone.
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica{number}"] = _connections(config)
+    return replicas
+
+
+DATABASES = {"default": database_settings(), **replica_settings()}
+DATABASE_ROUTERS = ["alliance.dbrouter.ReplicaRouter"]
+# Read replicas (alliance/dbrouter.py): a public read uses a replica only if its data
+# version is at least the primary's as read within this many seconds; a replica that
+# fails is left out this long; a browser that wrote reads the primary this long.
+DATABASE_REPLICA_MAX_STALENESS = float(os.environ.get("DATABASE_REPLICA_MAX_STALENESS", "1"))
+DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "5"))
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -225,9 +258,34 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # changes every ETag even where the data did not change.
 RELEASE_ID = os.environ.get("RELEASE_ID") or _release_id()
 
-# Per process: list counts and facets, and rendered public pages (compressed), all keyed
-# by the data version, so nothing in it is ever stale.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 3000}}}
+
+
+def cache_settings() -> dict:
+    """List counts and facets, and rendered public pages (compressed), all keyed by the
+    data version, so nothing in the cache is ever stale.
+
+    CACHE_URL (or REDIS_URL), e.g. redis://cache:6379/0: a Redis or Valkey server shared
+    by every worker and every host, so a page rendered by one is served by all and an
+    edit anywhere changes the version all of them read. Unset: per process (LocMem).
+    """
+    url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 3000}}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    timeout = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.5"))
+    return {
+        # Django's RedisCache, reading an unreachable server as a miss (config/cache.py).
+        "BACKEND": "config.cache.SharedCache",
+        "LOCATION": url,
+        # Several registries (or staging beside production) may share one server.
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "alliance"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+    }
+
+
+CACHES = {"default": cache_settings()}
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -26,6 +26,7 @@ from .base import (
     RecordQuerySet,
     SlugKeyManager,
     date_field,
+    grams_index,
     name_basis_constraint,
     published_q,
     search_index,
@@ -167,6 +168,7 @@ class Agreement(Named):
             ),
             models.Index("name_sort", "id", name="agreement_name", condition=PUBLISHED),
             search_index("agreement"),
+            grams_index("agreement"),
         ]
 
     def get_absolute_url(self):

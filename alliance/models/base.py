@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Case, F, Func, Q, Value, When
@@ -133,6 +134,24 @@ def reading_sort_key():
 
 def search_index(model: str):
     return GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name=f"{model}_search_trgm")
+
+
+@deconstructible(path="alliance.models.Grams")
+class Grams(Func):
+    """The one- and two-character pieces of a text, as an array (the SQL function
+    ``alliance_grams``, IMMUTABLE, created by migration 0013).
+
+    A one- or two-character search term occurs in the text exactly when it is one of these
+    pieces, so ``Grams(search_text) @> ARRAY[term]`` is answered by a GIN index over the
+    same expression, where a trigram index has nothing to look up.
+    """
+
+    function = "alliance_grams"
+    output_field = ArrayField(models.TextField())
+
+
+def grams_index(model: str):
+    return GinIndex(Grams("search_text"), name=f"{model}_search_grams")
 
 
 def active_on_q(day: datetime.date, start: str, end: str) -> Q:

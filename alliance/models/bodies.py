@@ -28,6 +28,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    grams_index,
     name_basis_constraint,
     published_q,
     search_index,
@@ -142,6 +143,7 @@ class Body(Named):
             models.Index("name_sort", "id", name="body_name", condition=PUBLISHED),
             models.Index(Coalesce("established_date", Value(LAST_ASCENDING)), "id", name="body_established", condition=PUBLISHED),
             search_index("body"),
+            grams_index("body"),
         ]
 
     def get_absolute_url(self):

@@ -30,6 +30,7 @@ from .base import (
     SlugKeyManager,
     date_field,
     english_active,
+    grams_index,
     name_basis_constraint,
     public,
     search_index,
@@ -125,6 +126,7 @@ class Meeting(Named):
             models.Index("name_sort", "id", name="meeting_name", condition=PUBLISHED),
             models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
             search_index("meeting"),
+            grams_index("meeting"),
         ]
 
     def get_absolute_url(self):

@@ -26,6 +26,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    grams_index,
     name_basis_constraint,
     search_index,
     search_text,
@@ -72,7 +73,7 @@ class Organization(Named):
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organization_not_own_parent"),
             name_basis_constraint("organization"),
         ]
-        indexes = [search_index("organization")]
+        indexes = [search_index("organization"), grams_index("organization")]
 
     def get_absolute_url(self):
         return reverse("alliance:organization-detail", args=[self.slug])
@@ -103,7 +104,7 @@ class Post(Named):
         permissions = [("publish_post", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
         constraints = [name_basis_constraint("post")]
-        indexes = [search_index("post")]
+        indexes = [search_index("post"), grams_index("post")]
 
     def get_absolute_url(self):
         return reverse("alliance:post-detail", args=[self.slug])
@@ -128,7 +129,11 @@ class Person(Names):
         permissions = [("publish_person", _("公開・非公開を切り替えられる"))]
         ordering = ["country", "name_ja"]
         constraints = [name_basis_constraint("person")]
-        indexes = [models.Index("name_sort", "id", name="person_name", condition=PUBLISHED), search_index("person")]
+        indexes = [
+            models.Index("name_sort", "id", name="person_name", condition=PUBLISHED),
+            search_index("person"),
+            grams_index("person"),
+        ]
 
     def get_absolute_url(self):
         return reverse("alliance:person-detail", args=[self.slug])

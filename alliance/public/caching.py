@@ -3,18 +3,25 @@
 import hashlib
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.utils.translation import get_language
 
 
+def format_version(row) -> str:
+    return f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"
+
+
 def registry_version(request=None) -> str:
-    """The registry's change counter and time, read once per request (one query)."""
+    """The registry's change counter and time, read once per request (one query), from the
+    database the request reads (a replica's version when a replica serves it)."""
     if request is not None and hasattr(request, "_registry_version"):
         return request._registry_version
-    with connection.cursor() as cursor:
+    from ..models import RegistryVersion
+
+    with connections[router.db_for_read(RegistryVersion)].cursor() as cursor:
         cursor.execute("SELECT version, changed_at FROM alliance_registry_version WHERE id = 1")
         row = cursor.fetchone()
-    value = f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"
+    value = format_version(row)
     if request is not None:
         request._registry_version = value
     return value

@@ -31,6 +31,8 @@ def cached_page(view):
 
     The ETag names the data version, the release, the language and the URL, so a cached
     page can never be stale; public pages hold nothing that differs between readers.
+    ``X-Cache: hit`` or ``miss`` says which it was (with a shared cache, a page another
+    process or host rendered is a hit).
     """
 
     @wraps(view)
@@ -39,8 +41,11 @@ def cached_page(view):
         hit = cache.get(key)
         if hit is not None:
             content, content_type = hit
-            return HttpResponse(zlib.decompress(content), content_type=content_type)
+            response = HttpResponse(zlib.decompress(content), content_type=content_type)
+            response["X-Cache"] = "hit"
+            return response
         response = view(request, *args, **kwargs)
+        response["X-Cache"] = "miss"
         if request.method == "GET" and response.status_code == 200 and not response.streaming:
             if hasattr(response, "render"):
                 response.render()
