@@ -136,7 +136,8 @@ def test_short_searches_do_not_ask_the_trigram_index():
 @pytest.mark.parametrize("name", LISTS)
 def test_hostile_query_strings_never_break_a_page(client, name, query):
     make_meeting()
-    for url in (reverse(f"alliance:{name}-list"), reverse(f"alliance:{name}-csv")):
+    for kind in ("list", "csv", "json", "ndjson"):
+        url = reverse(f"alliance:{name}-{kind}")
         response = client.get(f"{url}?{query}")
         assert response.status_code in (200, 400), (url, query, response.status_code)
         if response.streaming:
@@ -150,7 +151,8 @@ query_values = st.one_of(st.text(max_size=30), st.text(alphabet=string.printable
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(LISTS), params=st.dictionaries(query_keys, query_values, max_size=5))
 def test_no_query_string_gets_a_500(client, name, params):
-    for url in (reverse(f"alliance:{name}-list"), reverse(f"alliance:{name}-csv"), reverse("alliance:search")):
+    urls = [reverse(f"alliance:{name}-{kind}") for kind in ("list", "csv", "json", "ndjson")]
+    for url in (*urls, reverse("alliance:search")):
         response = client.get(url, params)
         assert response.status_code in (200, 400), (url, params)
         if response.streaming:

@@ -1,4 +1,4 @@
-"""The public never sees a draft: not in lists, details, search, facets, charts, counts or CSV."""
+"""The public never sees a draft: not in lists, details, search, facets, charts, counts, CSV or JSON."""
 
 import pytest
 from django.urls import reverse
@@ -16,6 +16,7 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
+LISTS = ["agreement", "body", "seat", "person", "meeting"]
 SECRET = "ひみつの下書き"
 
 
@@ -56,6 +57,11 @@ PAGES = [
     reverse("alliance:seat-csv"),
     reverse("alliance:person-csv"),
     reverse("alliance:meeting-csv"),
+    *(reverse(f"alliance:{name}-{kind}") for name in LISTS for kind in ("json", "ndjson")),
+    reverse("alliance:agreement-json") + "?kind=treaty",
+    reverse("alliance:meeting-detail-json", args=["public-meeting"]),
+    reverse("alliance:body-detail-json", args=["acg"]),
+    reverse("alliance:body-detail-json", args=["acm"]),
 ]
 
 
@@ -81,6 +87,10 @@ def test_no_public_page_mentions_a_draft(client, drafts, url):
         reverse("alliance:seat-detail", args=["seat-on-draft-body"]),
         reverse("alliance:seat-detail", args=["seat-held-by-draft-post"]),
         reverse("alliance:structure-of", args=["draft-body"]),
+        reverse("alliance:agreement-detail-json", args=["draft-agreement"]),
+        reverse("alliance:meeting-detail-json", args=["draft-meeting"]),
+        reverse("alliance:post-detail-json", args=["draft-post"]),
+        reverse("alliance:seat-detail-json", args=["seat-held-by-draft-post"]),
     ],
 )
 def test_a_draft_detail_is_not_found(client, drafts, url):

@@ -11,7 +11,17 @@ from django.urls import reverse
 
 from alliance.editorial.resources import RESOURCES, CitationResource, RegistryCSV
 from alliance.management.commands.import_file import import_kinds
-from alliance.models import CITED_FIELDS, REGISTRY, Citation, Meeting, Participation, Person, RegistryVersion, Seat, Source
+from alliance.models import (
+    CITED_FIELDS,
+    REGISTRY,
+    Citation,
+    Meeting,
+    Participation,
+    Person,
+    RegistryVersion,
+    Seat,
+    Source,
+)
 from alliance.public.entities import ENTITIES, LISTS
 from alliance.public.export import export_sql
 

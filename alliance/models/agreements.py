@@ -140,6 +140,15 @@ class AgreementRelation(models.Model):
         IMPLEMENTS = "implements", _("実施する")
         BASED_ON = "based_on", _("基づく")
 
+    # Each kind read from the object's side, as exports write it ("superseded_by:…").
+    INVERSE = {
+        Kind.SUPERSEDES: "superseded_by",
+        Kind.AMENDS: "amended_by",
+        Kind.SUPPLEMENTS: "supplemented_by",
+        Kind.IMPLEMENTS: "implemented_by",
+        Kind.BASED_ON: "basis_of",
+    }
+
     subject = models.ForeignKey(
         Agreement, verbose_name=_("主体の協定"), on_delete=models.CASCADE, related_name="relations_out"
     )

@@ -23,12 +23,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ..models import LAST_ASCENDING, LAST_DESCENDING, published_q
-from ..partial_dates import PartialDate, overlaps_q
+from ..partial_dates import PartialDate, Precision, overlaps_q
 from .search import normalize_query, search_q
 
 PAGE_SIZE = 50
@@ -325,30 +326,73 @@ def decode_cursor(token: str):
 @dataclass(frozen=True)
 class Column:
     """One column of an export: its stable snake_case header and the SQL expression that
-    gives its cell, over the entity's ``csv_from`` (``sel`` is the list's ids in order)."""
+    gives its value, over the entity's ``csv_from`` (``sel`` is the list's ids in order).
+
+    ``value`` is what JSON carries (typed: a number, a boolean, a date); ``cell`` is what
+    the CSV writes, when it differs (guarded text, ``true``/``false``). ``type`` and
+    ``codes`` describe the column in the OpenAPI description and the codebook.
+    """
 
     header: str
-    sql: str
+    value: str
+    cell: str = ""
+    type: str = "string"  # string, integer, boolean, date, partial_date, url
+    codes: tuple = ()  # a code list: (code, label) pairs
+    description: str = ""
+
+    @property
+    def sql(self) -> str:
+        """The CSV cell's expression."""
+        return self.cell or self.value
 
 
-def text(header: str, expr: str) -> Column:
-    """Free text, guarded against formulas (alliance_csv_cell, from cells.py)."""
-    return Column(header, f"alliance_csv_cell({expr})")
+def text(header: str, expr: str, description: str = "") -> Column:
+    """Free text, guarded against formulas in the CSV (alliance_csv_cell, from cells.py)."""
+    return Column(header, expr, cell=f"alliance_csv_cell({expr})", description=description)
 
 
-def code(header: str, expr: str) -> Column:
-    """A code, number or boolean the registry itself writes: never a formula."""
-    return Column(header, expr)
+def code(header: str, expr: str, codes=(), description: str = "") -> Column:
+    """A code or a slug the registry itself writes: never a formula."""
+    return Column(header, expr, codes=tuple((str(v), label) for v, label in codes), description=description)
 
 
-def partial_date(header: str, alias: str, name: str) -> Column:
-    """A partial date in ISO 8601 at its precision (alliance_partial_date, from cells.py)."""
-    return Column(header, f"alliance_partial_date({alias}.{name}_date, {alias}.{name}_precision)")
+def integer(header: str, expr: str) -> Column:
+    return Column(header, expr, cell=f"({expr})::text", type="integer")
+
+
+def boolean(header: str, expr: str) -> Column:
+    return Column(header, expr, cell=f"CASE WHEN {expr} THEN 'true' WHEN NOT {expr} THEN 'false' END", type="boolean")
+
+
+def partial_date(header: str, alias: str, name: str) -> list[Column]:
+    """A partial date as four columns a spreadsheet cannot misread: ``signed`` in ISO 8601
+    at its precision (1996, 2009-11, 2017-04-25), ``signed_precision`` (year, month, day),
+    and ``signed_from``/``signed_to``, the first and last day of its period (cells.py)."""
+    day, precision = f"{alias}.{name}_date", f"NULLIF({alias}.{name}_precision, '')"
+    return [
+        Column(header, f"alliance_partial_date({day}, {precision})", type="partial_date"),
+        code(f"{header}_precision", precision, Precision.choices),
+        Column(f"{header}_from", day, cell=f"to_char({day}, 'YYYY-MM-DD')", type="date"),
+        Column(
+            f"{header}_to",
+            f"alliance_partial_date_end({day}, {precision})",
+            cell=f"to_char(alliance_partial_date_end({day}, {precision}), 'YYYY-MM-DD')",
+            type="date",
+        ),
+    ]
 
 
 def permalink(header: str, alias: str) -> Column:
-    """The record's detail URL: the list's absolute URL (the query's one parameter) and its slug."""
-    return Column(header, f"%s || {alias}.slug || '/'")
+    """The record's detail URL: the entity's URL prefix (the query's one parameter) and its slug."""
+    return Column(header, f"%s || {alias}.slug || '/'", type="url")
+
+
+def export_columns(*items) -> list[Column]:
+    """A declaration's columns, flattening the groups (a partial date is four columns)."""
+    out = []
+    for item in items:
+        out += item if isinstance(item, list) else [item]
+    return out
 
 
 def citations_prefetch():
@@ -362,15 +406,19 @@ class Entity:
     """Everything the public sees of one kind of record, declared once.
 
     Its public querysets (list and detail), filters, sorts and search fields; its export
-    columns as (header, expression) pairs; its URLs (``path``: ``/<path>/``,
-    ``/<path>/export.csv``, ``/<path>/<slug>/``, named ``<name>-list``, ``-csv`` and
-    ``-detail``; urls.py is generated from these) and the file stem of its exports.
+    columns as (header, expression) pairs; its URLs (``path``: ``/<path>/``, its exports
+    ``/<path>/export.csv``, ``.json`` and ``.ndjson``, ``/<path>/<slug>/`` and
+    ``/<path>/<slug>/export.json``, named ``<name>-list``, ``-csv``, ``-json``,
+    ``-ndjson``, ``-detail`` and ``-detail-json``; urls.py is generated from these) and
+    the file stem of its exports.
     """
 
     name = ""  # "agreement": alliance:agreement-list, agreement_list.html
     path = ""  # "agreements": the URL path, and the stem of the exported file
     model = None
-    listed = True  # False: only detail pages (organizations, posts)
+    listed = True  # a list page; False: only detail pages (organizations, posts) or only exports
+    exported = None  # list exports (CSV, JSON, NDJSON); None: when it is listed
+    detailed = True  # detail pages /<path>/<slug>/ (an attendee has none)
     old_paths: tuple = ()  # earlier URL paths, redirected here
     search_fields = ("search_text",)
     filters: list = []
@@ -380,6 +428,10 @@ class Entity:
     columns: list = []
     csv_with = ""  # more CTEs after "WITH sel AS (…)", each starting with a comma
     csv_from = ""  # "FROM sel JOIN …": what the columns' expressions read
+
+    @property
+    def has_exports(self) -> bool:
+        return self.listed if self.exported is None else self.exported
 
     def public(self):
         """What the public may see of this model (the rule lives in the model's published())."""
@@ -404,13 +456,33 @@ class Entity:
         select = ",\n    ".join(column.sql for column in self.columns)
         return f"{self.csv_with}\nSELECT\n    {select}\n{self.csv_from}\nORDER BY sel.ord"
 
+    def json_sql(self) -> str:
+        """What follows "WITH sel AS (…)": one JSON object (as text) per row, its keys the
+        CSV's headers and its values typed (numbers, booleans, dates as ISO text)."""
+        # json_build_object keeps the keys in order (jsonb would sort them); it takes
+        # at most 100 arguments, which a test holds the declarations to.
+        pairs = ", ".join(f"'{column.header}', {column.value}" for column in self.columns)
+        return f"{self.csv_with}\nSELECT json_build_object({pairs})::text\n{self.csv_from}\nORDER BY sel.ord"
+
+    def citations(self, pk):
+        """The citations of one of its records, as its detail page lists them."""
+        from ..models import CITABLE, Citation
+
+        cited_as = next(entry.cited_as for entry in CITABLE if entry.model is self.model)
+        return Citation.objects.filter(**{cited_as: pk}).order_by("source__year", "pk")
+
+    def url_prefix(self, request) -> str:
+        """What a record's slug follows in its permalink: ``http://…/<path>/``."""
+        if not self.detailed:
+            return ""
+        return request.build_absolute_uri(reverse(f"alliance:{self.name}-detail", args=["-"]))[: -len("-/")]
+
     def read(self, params) -> ListState:
         return ListState(self, params)
 
     @property
     def verbose_name_plural(self):
         return self.model._meta.verbose_name_plural
-
 
 
 @dataclass
@@ -505,7 +577,7 @@ class ListState:
 
     def facets(self):
         """For each facet filter: its head (param, label) and its options as
-        (label, count, selected, query string). Plain values, so they can be cached."""
+        (label, count, selected, query string, value). Plain values, so they can be cached."""
         out = []
         for flt in self.entity.filters:
             if not flt.facet:
@@ -513,7 +585,7 @@ class ListState:
             options = []
             for value, label, count, selected in flt.facet_options(self.filtered(skip=flt), self.values.get(flt.param)):
                 link = self.query_string(**{flt.param: None if selected else value, "after": None, "before": None})
-                options.append((str(label), count, selected, link))
+                options.append((str(label), count, selected, link, value))
             out.append((FacetHead(flt.param, str(flt.label)), options))
         return out
 

@@ -37,8 +37,11 @@ from .engine import (
     PeriodFilter,
     RelatedFilter,
     Sort,
+    boolean,
     citations_prefetch,
     code,
+    export_columns,
+    integer,
     partial_date,
     permalink,
     text,
@@ -99,36 +102,45 @@ class AgreementEntity(Entity):
             ),
         )
 
-    columns = [
+    columns = export_columns(
         text("slug", "a.slug"),
         text("name_ja", "a.name_ja"),
         text("name_en", "a.name_en"),
         text("abbreviation", "a.abbreviation"),
-        code("kind", "a.kind"),
+        code("kind", "a.kind", Agreement.Kind.choices),
         text("official_name_ja", "a.official_name_ja"),
         text("official_name_en", "a.official_name_en"),
         text("parties", "parties.names"),
+        text("party_slugs", "parties.slugs"),
         partial_date("signed", "a", "signed"),
         partial_date("approved", "a", "approved"),
         partial_date("in_force", "a", "in_force"),
         partial_date("ended", "a", "ended"),
         text("relations", "relations.labels"),
         text("summary_ja", "a.summary_ja"),
+        text("summary_en", "a.summary_en"),
         permalink("url", "a"),
-    ]
+    )
+    # A relation as "kind:slug", read from this agreement: "supersedes:security-treaty-1951"
+    # from the subject's side, "superseded_by:security-treaty-1960" from the object's.
+    inverse_kind = "CASE ar.kind {} END".format(
+        " ".join(f"WHEN '{kind}' THEN '{inverse}'" for kind, inverse in AgreementRelation.INVERSE.items())
+    )
     csv_with = f"""
         , parties AS (
-            SELECT ap.agreement_id, string_agg(o.name_ja, '; ' ORDER BY o.country, o.name_ja) AS names
+            SELECT ap.agreement_id,
+                string_agg(o.name_ja, '; ' ORDER BY o.country, o.name_ja, o.slug) AS names,
+                string_agg(o.slug, '; ' ORDER BY o.country, o.name_ja, o.slug) AS slugs
             FROM sel JOIN alliance_agreement_parties ap ON ap.agreement_id = sel.id
             JOIN alliance_organization o ON o.id = ap.organization_id AND {published_sql("o")}
             GROUP BY ap.agreement_id
         ), relations AS (
             SELECT r.agreement_id, string_agg(r.label, '; ' ORDER BY r.direction, r.label) AS labels FROM (
-                SELECT ar.subject_id AS agreement_id, 0 AS direction, ar.kind || ' ' || a2.name_ja AS label
+                SELECT ar.subject_id AS agreement_id, 0 AS direction, ar.kind || ':' || a2.slug AS label
                 FROM sel JOIN alliance_agreementrelation ar ON ar.subject_id = sel.id
                 JOIN alliance_agreement a2 ON a2.id = ar.object_id AND {published_sql("a2")}
                 UNION ALL
-                SELECT ar.object_id, 1, ar.kind || '_by ' || a2.name_ja
+                SELECT ar.object_id, 1, {inverse_kind} || ':' || a2.slug
                 FROM sel JOIN alliance_agreementrelation ar ON ar.object_id = sel.id
                 JOIN alliance_agreement a2 ON a2.id = ar.subject_id AND {published_sql("a2")}
             ) r GROUP BY r.agreement_id
@@ -179,27 +191,33 @@ class BodyEntity(Entity):
         seats = list(obj.seats.all())
         return {"sides": [(label, [s for s in seats if s.side == value]) for value, label in Side.choices]}
 
-    columns = [
+    columns = export_columns(
         text("slug", "b.slug"),
         text("name_ja", "b.name_ja"),
         text("name_en", "b.name_en"),
         text("abbreviation", "b.abbreviation"),
-        code("kind", "b.kind"),
-        code("level", "b.level"),
+        code("kind", "b.kind", Body.Kind.choices),
+        code("level", "b.level", Level.choices),
         text("parent", "parent.name_ja"),
+        text("parent_slug", "parent.slug"),
         partial_date("established", "b", "established"),
         partial_date("ended", "b", "ended"),
         text("legal_basis", "basis.name_ja"),
+        text("legal_basis_slug", "basis.slug"),
         text("legal_basis_article", "b.legal_basis_article"),
         text("purpose_ja", "b.purpose_ja"),
+        text("purpose_en", "b.purpose_en"),
         permalink("url", "b"),
-    ]
+    )
     csv_from = f"""FROM sel JOIN alliance_body b ON b.id = sel.id
         LEFT JOIN alliance_body parent ON parent.id = b.parent_id AND {published_sql("parent")}
         LEFT JOIN alliance_agreement basis ON basis.id = b.legal_basis_id AND {published_sql("basis")}"""
 
 
 # --- seats -----------------------------------------------------------------------
+
+
+MEMBER_TYPES = [("post", _("役職")), ("organization", _("組織")), ("person", _("人物"))]
 
 
 class SeatEntity(Entity):
@@ -233,24 +251,26 @@ class SeatEntity(Entity):
     def detail_queryset(self):
         return self.model.objects.with_holders().prefetch_related(citations_prefetch())
 
-    columns = [
+    columns = export_columns(
         text("slug", "s.slug"),
         text("body", "b.name_ja"),
         text("body_slug", "b.slug"),
-        code("side", "s.side"),
+        code("side", "s.side", Side.choices),
         text("member", "COALESCE(po.name_ja, o.name_ja, pe.name_ja)"),
+        text("member_slug", "COALESCE(po.slug, o.slug, pe.slug)"),
         code(
             "member_type",
             "CASE WHEN s.post_id IS NOT NULL THEN 'post' WHEN s.organization_id IS NOT NULL THEN 'organization' "
             "ELSE 'person' END",
+            MEMBER_TYPES,
         ),
         text("role", "s.role"),
-        code("level", "s.level"),
-        code("as_needed", "CASE WHEN s.as_needed THEN 'true' ELSE 'false' END"),
+        code("level", "s.level", Level.choices),
+        boolean("as_needed", "s.as_needed"),
         partial_date("start", "s", "start"),
         partial_date("end", "s", "end"),
         permalink("url", "s"),
-    ]
+    )
     # The list holds only seats whose body and holder are published (Seat's published()).
     csv_from = """FROM sel JOIN alliance_membership s ON s.id = sel.id
         JOIN alliance_body b ON b.id = s.body_id
@@ -282,17 +302,22 @@ class PersonEntity(Entity):
             ),
         )
 
-    columns = [
+    columns = export_columns(
         text("slug", "p.slug"),
         text("name_ja", "p.name_ja"),
         text("name_en", "p.name_en"),
-        code("country", "p.country"),
+        code("country", "p.country", Country.choices),
         permalink("url", "p"),
-    ]
+    )
     csv_from = "FROM sel JOIN alliance_person p ON p.id = sel.id"
 
 
 # --- meetings --------------------------------------------------------------------
+
+
+def one_line(expr):
+    """Lines of text as one cell: trimmed, blank lines dropped, joined with "; "."""
+    return rf"regexp_replace(btrim({expr}, E' \t\r\n'), E'[ \t]*[\r\n]+[ \t\r\n]*', '; ', 'g')"
 
 
 class MeetingEntity(Entity):
@@ -336,25 +361,27 @@ class MeetingEntity(Entity):
             )
         )
 
-    columns = [
+    columns = export_columns(
         text("slug", "m.slug"),
         text("name_ja", "m.name_ja"),
         text("name_en", "m.name_en"),
         text("body", "b.name_ja"),
-        code("kind", "m.kind"),
-        code("session_number", "m.session_number"),
+        text("body_slug", "b.slug"),
+        code("kind", "m.kind", Meeting.Kind.choices),
+        integer("session_number", "m.session_number"),
         partial_date("start", "m", "start"),
         partial_date("end", "m", "end"),
         text("place_ja", "m.place_ja"),
+        text("place_en", "m.place_en"),
         text("attendees", "attendees.labels"),
         text("documents", "documents.labels"),
-        text(
-            "outcomes_ja",
-            r"regexp_replace(btrim(m.outcomes_ja, E' \t\r\n'), E'[ \t]*[\r\n]+[ \t\r\n]*', '; ', 'g')",
-        ),
+        text("document_slugs", "documents.slugs"),
+        text("outcomes_ja", one_line("m.outcomes_ja")),
+        text("outcomes_en", one_line("m.outcomes_en")),
         text("summary_ja", "m.summary_ja"),
+        text("summary_en", "m.summary_en"),
         permalink("url", "m"),
-    ]
+    )
     # Attendees and documents are aggregated once for all selected meetings and joined:
     # a correlated subquery per meeting is ten times slower at 100,000 meetings.
     csv_with = f"""
@@ -373,7 +400,9 @@ class MeetingEntity(Entity):
                 ORDER BY p.meeting_id, p.position
             ) x WHERE x.who <> '' GROUP BY x.meeting_id
         ), documents AS (
-            SELECT d.meeting_id, string_agg(d.kind || ': ' || a.name_ja, '; ' ORDER BY d.kind, a.name_ja) AS labels
+            SELECT d.meeting_id,
+                string_agg(d.kind || ': ' || a.name_ja, '; ' ORDER BY d.kind, a.name_ja, a.slug) AS labels,
+                string_agg(d.kind || ':' || a.slug, '; ' ORDER BY d.kind, a.name_ja, a.slug) AS slugs
             FROM sel JOIN alliance_meetingdocument d ON d.meeting_id = sel.id
             JOIN alliance_agreement a ON a.id = d.agreement_id AND {published_sql("a")}
             GROUP BY d.meeting_id
@@ -392,6 +421,19 @@ class OrganizationEntity(Entity):
     path = "organizations"
     model = Organization
     listed = False
+    columns = export_columns(
+        text("slug", "o.slug"),
+        text("name_ja", "o.name_ja"),
+        text("name_en", "o.name_en"),
+        text("abbreviation", "o.abbreviation"),
+        code("kind", "o.kind", Organization.Kind.choices),
+        code("country", "o.country", Country.choices),
+        text("parent", "parent.name_ja"),
+        text("parent_slug", "parent.slug"),
+        permalink("url", "o"),
+    )
+    csv_from = f"""FROM sel JOIN alliance_organization o ON o.id = sel.id
+        LEFT JOIN alliance_organization parent ON parent.id = o.parent_id AND {published_sql("parent")}"""
 
     def detail_queryset(self):
         return super().detail_queryset().select_related("parent").prefetch_related(
@@ -407,6 +449,18 @@ class PostEntity(Entity):
     path = "posts"
     model = Post
     listed = False
+    columns = export_columns(
+        text("slug", "po.slug"),
+        text("name_ja", "po.name_ja"),
+        text("name_en", "po.name_en"),
+        text("abbreviation", "po.abbreviation"),
+        code("country", "po.country", Country.choices),
+        text("organization", "o.name_ja"),
+        text("organization_slug", "o.slug"),
+        permalink("url", "po"),
+    )
+    csv_from = f"""FROM sel JOIN alliance_post po ON po.id = sel.id
+        LEFT JOIN alliance_organization o ON o.id = po.organization_id AND {published_sql("o")}"""
 
     def detail_queryset(self):
         return super().detail_queryset().select_related("organization").prefetch_related(

@@ -1,8 +1,10 @@
 """The public site's URLs, generated from the entity declarations (entities.py).
 
-Each entity with a list answers at ``/<path>/``, ``/<path>/export.csv`` and
-``/<path>/<slug>/`` (named ``<name>-list``, ``-csv`` and ``-detail``); a detail-only
-entity at ``/<path>/<slug>/``. An entity's earlier paths redirect permanently.
+Each entity with a list answers at ``/<path>/`` (named ``<name>-list``); each with
+exports at ``/<path>/export.csv``, ``export.json`` (a page, as the list) and
+``export.ndjson`` (the whole list) (``-csv``, ``-json``, ``-ndjson``); each with detail
+pages at ``/<path>/<slug>/`` and ``/<path>/<slug>/export.json`` (``-detail``,
+``-detail-json``). An entity's earlier paths redirect permanently.
 """
 
 from django.urls import path
@@ -14,18 +16,33 @@ from .entities import ENTITIES
 app_name = "alliance"
 
 
-def entity_patterns(entity):
-    patterns = []
+def entity_routes(entity):
+    """(path suffix, view class, name suffix) of every URL the entity answers at."""
+    routes = []
     if entity.listed:
-        patterns += [
-            path(f"{entity.path}/", views.PublicListView.as_view(entity=entity.name), name=f"{entity.name}-list"),
-            path(f"{entity.path}/export.csv", views.PublicCsvView.as_view(entity=entity.name), name=f"{entity.name}-csv"),
+        routes.append(("", views.PublicListView, "list"))
+    if entity.has_exports:
+        routes += [
+            ("export.csv", views.PublicCsvView, "csv"),
+            ("export.json", views.PublicJsonView, "json"),
+            ("export.ndjson", views.PublicNdjsonView, "ndjson"),
         ]
-    patterns.append(
-        path(f"{entity.path}/<slug:slug>/", views.PublicDetailView.as_view(entity=entity.name), name=f"{entity.name}-detail")
-    )
+    if entity.detailed:
+        routes += [
+            ("<slug:slug>/", views.PublicDetailView, "detail"),
+            ("<slug:slug>/export.json", views.PublicDetailJsonView, "detail-json"),
+        ]
+    return routes
+
+
+def entity_patterns(entity):
+    routes = entity_routes(entity)
+    patterns = [
+        path(f"{entity.path}/{suffix}", view.as_view(entity=entity.name), name=f"{entity.name}-{target}")
+        for suffix, view, target in routes
+    ]
     for old in entity.old_paths:
-        for suffix, target in [("", "list"), ("export.csv", "csv"), ("<slug:slug>/", "detail")]:
+        for suffix, _view, target in routes:
             redirect = RedirectView.as_view(pattern_name=f"alliance:{entity.name}-{target}", permanent=True, query_string=True)
             patterns.append(path(f"{old}/{suffix}", redirect))
     return patterns

@@ -7,7 +7,7 @@ from functools import wraps
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, ExtractYear
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -107,10 +107,16 @@ class PublicListView(EntityView):
             "first_query": state.query_string(after=None, before=None) if state.cursor else None,
             "csv_query": state.query_string(),
             "csv_url": f"alliance:{entity.name}-csv",
+            "json_url": f"alliance:{entity.name}-json",
+            "json_href": self.with_query(reverse(f"alliance:{entity.name}-json"), state.query_string()),
             "page_size": PAGE_SIZE,
             "verbose_name_plural": entity.verbose_name_plural,
         }
         return render(request, f"alliance/{entity.name}_list.html", context)
+
+    @staticmethod
+    def with_query(url, query):
+        return f"{url}?{query}" if query else url
 
     @staticmethod
     def summary(request, entity, state):
@@ -118,7 +124,7 @@ class PublicListView(EntityView):
         the registry changes (its version is in the key), per list, query and language."""
         params = state.query_string(after=None, before=None)
         digest = hashlib.sha256(f"{get_language()}|{registry_version(request)}|{params}".encode()).hexdigest()
-        key = f"list:{entity.name}:{digest}"
+        key = f"list2:{entity.name}:{digest}"
         summary = cache.get(key)
         if summary is None:
             summary = {"count": state.count(), "facets": state.facets()}
@@ -133,12 +139,79 @@ class PublicCsvView(EntityView):
     def get(self, request):
         entity = self.declaration
         state = entity.read(request.GET)
-        # A record's permalink is the list's URL and its slug (see urls.py).
-        url_prefix = request.build_absolute_uri(reverse(f"alliance:{entity.name}-list"))
-        rows = export.stream(state.queryset(), entity, url_prefix)
+        rows = export.stream(state.queryset(), entity, entity.url_prefix(request))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path)}"'
         return response
+
+
+JSON_OPTIONS = {"ensure_ascii": False}
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicJsonView(EntityView):
+    """One page of the current list as JSON: the same filters, search, sort and cursors as
+    the page; its rows carry the CSV's columns, with the count, facets and page links."""
+
+    def get(self, request):
+        entity = self.declaration
+        state = entity.read(request.GET)
+        rows, next_cursor, prev_cursor = state.page()
+        summary = PublicListView.summary(request, entity, state)
+        here = request.build_absolute_uri(reverse(f"alliance:{entity.name}-json"))
+        link = PublicListView.with_query
+        data = {
+            "count": summary["count"],
+            "next": link(here, state.query_string(after=next_cursor, before=None)) if next_cursor else None,
+            "previous": link(here, state.query_string(before=prev_cursor, after=None)) if prev_cursor else None,
+            "notices": [str(notice) for notice in state.notices],
+            "facets": {
+                head.param: {
+                    "label": head.label,
+                    "options": [
+                        {"value": value, "label": label, "count": count, "selected": selected}
+                        for label, count, selected, _link, value in options
+                    ],
+                }
+                for head, options in summary["facets"]
+            },
+            "csv": link(request.build_absolute_uri(reverse(f"alliance:{entity.name}-csv")), state.query_string()),
+            "ndjson": link(request.build_absolute_uri(reverse(f"alliance:{entity.name}-ndjson")), state.query_string()),
+            "rows": export.json_rows(entity, [row.pk for row in rows], entity.url_prefix(request)),
+        }
+        return JsonResponse(data, json_dumps_params=JSON_OPTIONS)
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicNdjsonView(EntityView):
+    """The whole current list as NDJSON, one object per line, written by PostgreSQL and streamed."""
+
+    def get(self, request):
+        entity = self.declaration
+        state = entity.read(request.GET)
+        rows = export.stream_ndjson(state.queryset(), entity, entity.url_prefix(request))
+        response = StreamingHttpResponse(rows, content_type="application/x-ndjson; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path, "ndjson")}"'
+        return response
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicDetailJsonView(EntityView):
+    """One record as JSON: the CSV's columns, and its citations (source, locator, quote, field)."""
+
+    def get(self, request, slug):
+        entity = self.declaration
+        pk = entity.public().filter(slug=slug).values_list("pk", flat=True).first()
+        if pk is None:
+            raise Http404("no such published record")
+        record = export.json_rows(entity, [pk], entity.url_prefix(request))[0]
+        record["citations"] = [
+            {"source_slug": source, "locator": locator, "quote": quote, "field": field}
+            for source, locator, quote, field in entity.citations(pk).values_list(
+                "source__slug", "locator", "quote", "field"
+            )
+        ]
+        return JsonResponse(record, json_dumps_params=JSON_OPTIONS)
 
 
 @method_decorator(public_page, name="dispatch")
@@ -153,7 +226,12 @@ class PublicDetailView(EntityView, DetailView):
         return [f"alliance/{self.declaration.name}_detail.html"]
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **self.declaration.detail_context(self.object)}
+        json_href = reverse(f"alliance:{self.declaration.name}-detail-json", args=[self.object.slug])
+        return {
+            **super().get_context_data(**kwargs),
+            **self.declaration.detail_context(self.object),
+            "json_href": json_href,
+        }
 
 
 LEVEL_ORDER = [value for value, _label in Level.choices]
