@@ -132,7 +132,22 @@ class Meeting(Named):
             raise ValidationError(errors)
 
 
-class ParticipationManager(models.Manager):
+class ParticipationQuerySet(models.QuerySet):
+    def published(self):
+        """Attendees of published meetings that the public can name: by a published
+        person, post or organization, or by the recorded name of one without a person
+        record (a draft person's attendance is not shown under another name)."""
+        # Each as "id IN (published ids)", not a join: four outer joins ORed together
+        # leave the planner only nested loops.
+        return self.filter(meeting__in=Meeting.objects.published()).filter(
+            Q(person__in=Person.objects.published())
+            | Q(post__in=Post.objects.published())
+            | Q(organization__in=Organization.objects.published())
+            | Q(person__isnull=True, name_text__gt="")
+        )
+
+
+class ParticipationManager(models.Manager.from_queryset(ParticipationQuerySet)):
     def get_by_natural_key(self, meeting, position):
         return self.get(meeting__slug=meeting, position=position)
 

@@ -311,7 +311,9 @@ def decode_cursor(token: str):
         value, pk = json.loads(raw)
         if isinstance(value, dict):
             value = datetime.date.fromisoformat(value["d"])
-        if not isinstance(pk, int) or not 0 < pk < 2**63 or not (value is None or isinstance(value, str | datetime.date)):
+        if not isinstance(pk, int) or not 0 < pk < 2**63 or not (value is None or isinstance(value, str | datetime.date | int)):
+            raise ValueError
+        if isinstance(value, bool) or (isinstance(value, int) and not 0 < value < 2**63):
             raise ValueError
         if isinstance(value, str) and len(value) > 500:
             raise ValueError
@@ -527,7 +529,11 @@ class ListState:
         for part in path:
             model = model._meta.get_field(part).related_model
         field = model._meta.get_field(last)
-        return datetime.date if field.get_internal_type() == "DateField" else str
+        if field.get_internal_type() == "DateField":
+            return datetime.date
+        if field.is_relation or field.get_internal_type().endswith(("AutoField", "IntegerField")):
+            return int  # an id (attendees by meeting) or a number
+        return str
 
     # The querysets ----------------------------------------------------------------
 

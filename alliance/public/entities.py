@@ -413,6 +413,69 @@ class MeetingEntity(Entity):
         LEFT JOIN documents ON documents.meeting_id = m.id"""
 
 
+# --- attendees: exports only --------------------------------------------------------
+
+
+class AttendeeEntity(Entity):
+    """One row per attendee of a meeting, for joining on meetings, people and posts: the
+    meetings' CSV holds them only as one joined cell. Exports only, no pages."""
+
+    name = "attendee"
+    path = "attendees"
+    model = Participation
+    listed = False
+    exported = True
+    detailed = False
+    search_fields = (
+        "meeting__search_text",
+        "person__search_text",
+        "post__search_text",
+        "organization__search_text",
+        "name_text",
+        "role",
+    )
+    filters = [
+        RelatedFilter("meeting", _("会議"), "meeting", Meeting),
+        RelatedFilter("body", _("協議体・形式"), "meeting__body", Body),
+        RelatedFilter("person", _("人物"), "person", Person),
+        ChoiceFilter("side", _("側"), "side", Side.choices),
+        PeriodFilter(_("開催"), "meeting__start"),
+    ]
+    # By meeting, then in the order they were recorded (the meeting's own order).
+    sorts = {"meeting": Sort(_("会議"), "meeting_id")}
+    default_sort = "meeting"
+
+    def public(self):
+        return self.model.objects.published()
+
+    columns = export_columns(
+        text("meeting_slug", "m.slug"),
+        text("meeting", "m.name_ja"),
+        partial_date("meeting_start", "m", "start"),
+        text("body", "b.name_ja"),
+        text("body_slug", "b.slug"),
+        integer("position", "p.position"),
+        code("side", "p.side", Side.choices),
+        text("person", "pe.name_ja"),
+        text("person_en", "pe.name_en"),
+        text("person_slug", "pe.slug"),
+        text("post", "po.name_ja"),
+        text("post_en", "po.name_en"),
+        text("post_slug", "po.slug"),
+        text("organization", "o.name_ja"),
+        text("organization_slug", "o.slug"),
+        text("name_text", "CASE WHEN p.person_id IS NULL THEN NULLIF(p.name_text, '') END"),
+        text("role", "NULLIF(p.role, '')"),
+    )
+    # A draft person, post or organization is left blank, as on the meeting's page.
+    csv_from = f"""FROM sel JOIN alliance_participation p ON p.id = sel.id
+        JOIN alliance_meeting m ON m.id = p.meeting_id
+        LEFT JOIN alliance_body b ON b.id = m.body_id AND {published_sql("b")}
+        LEFT JOIN alliance_person pe ON pe.id = p.person_id AND {published_sql("pe")}
+        LEFT JOIN alliance_post po ON po.id = p.post_id AND {published_sql("po")}
+        LEFT JOIN alliance_organization o ON o.id = p.organization_id AND {published_sql("o")}"""
+
+
 # --- detail pages only -------------------------------------------------------------
 
 
@@ -483,9 +546,12 @@ ENTITIES = {
         SeatEntity(),
         PersonEntity(),
         MeetingEntity(),
+        AttendeeEntity(),
         OrganizationEntity(),
         PostEntity(),
     )
 }
 # The entities with a public list, in the order the site shows them.
 LISTS = {name: entity for name, entity in ENTITIES.items() if entity.listed}
+# The entities with list exports (CSV, JSON, NDJSON): the lists, and the attendees.
+EXPORTS = {name: entity for name, entity in ENTITIES.items() if entity.has_exports}
