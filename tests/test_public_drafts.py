@@ -58,7 +58,7 @@ PAGES = [
     reverse("alliance:person-csv"),
     reverse("alliance:meeting-csv"),
     *(reverse(f"alliance:{name}-{kind}") for name in LISTS for kind in ("json", "ndjson")),
-    *(reverse(f"alliance:attendee-{kind}") for kind in ("csv", "json", "ndjson")),
+    *(reverse(f"alliance:{name}-{kind}") for name in ("attendee", "citation") for kind in ("csv", "json", "ndjson")),
     reverse("alliance:agreement-json") + "?kind=treaty",
     reverse("alliance:meeting-detail-json", args=["public-meeting"]),
     reverse("alliance:body-detail-json", args=["acg"]),

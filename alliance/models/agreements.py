@@ -125,7 +125,14 @@ class Agreement(Named):
             raise ValidationError(errors)
 
 
-class AgreementRelationManager(models.Manager):
+class AgreementRelationQuerySet(models.QuerySet):
+    def published(self):
+        """Relations between two published agreements (as an agreement's page lists them)."""
+        published = Agreement.objects.published()
+        return self.filter(subject__in=published, object__in=published)
+
+
+class AgreementRelationManager(models.Manager.from_queryset(AgreementRelationQuerySet)):
     def get_by_natural_key(self, subject, kind, object_):
         return self.get(subject__slug=subject, kind=kind, object__slug=object_)
 

@@ -42,7 +42,18 @@ def new_citation_key():
     return uuid.uuid4().hex
 
 
-class CitationManager(models.Manager):
+class CitationQuerySet(models.QuerySet):
+    def published(self):
+        """Citations of records the public may see: each citable model's own published()."""
+        return self.filter(
+            functools.reduce(
+                operator.or_,
+                (Q(**{f"{entry.cited_as}__in": entry.model.objects.published()}) for entry in CITABLE),
+            )
+        )
+
+
+class CitationManager(models.Manager.from_queryset(CitationQuerySet)):
     def get_by_natural_key(self, key):
         return self.get(key=key)
 

@@ -244,7 +244,13 @@ class Participation(models.Model):
             raise ValidationError(_("人物・役職・組織・表記のいずれかを入力してください。"))
 
 
-class MeetingDocumentManager(models.Manager):
+class MeetingDocumentQuerySet(models.QuerySet):
+    def published(self):
+        """Documents of published meetings that are published agreements."""
+        return self.filter(meeting__in=Meeting.objects.published(), agreement__in=Agreement.objects.published())
+
+
+class MeetingDocumentManager(models.Manager.from_queryset(MeetingDocumentQuerySet)):
     def get_by_natural_key(self, meeting, kind, agreement):
         return self.get(meeting__slug=meeting, kind=kind, agreement__slug=agreement)
 

@@ -145,13 +145,19 @@ class RelatedFilter(Filter):
 
     facet = True
 
-    def __init__(self, param, label, field_name, model):
+    def __init__(self, param, label, field_name, model, name_field="name"):
         super().__init__(param, label)
         self.field = field_name
         self.model = model
+        self.name_field = name_field  # what facets show: <name_field>_ja, _en
+        # A model without a status (the sources) is public whole.
+        self.publishable = any(f.name == "status" for f in model._meta.concrete_fields)
+
+    def choosable(self):
+        return self.model.objects.published() if self.publishable else self.model.objects.all()
 
     def parse(self, raw):
-        obj = self.model.objects.published().filter(slug=raw[:120]).first()
+        obj = self.choosable().filter(slug=raw[:120]).first()
         if obj is None:
             raise BadValue(_("「%(value)s」という%(label)sは見つかりません。") % {"value": raw, "label": self.label})
         return obj
@@ -160,15 +166,16 @@ class RelatedFilter(Filter):
         return qs.filter(**{self.field: value})
 
     def describe(self, value):
-        return f"{self.label}: {value.name}"
+        return f"{self.label}: {getattr(value, 'name', None) or value}"
 
     def facet_options(self, qs, current):
+        name = self.name_field
         rows = (
             qs.order_by()
-            .filter(published_q(self.field))
-            .values_list(f"{self.field}__slug", f"{self.field}__name_ja", f"{self.field}__name_en")
+            .filter(published_q(self.field) if self.publishable else Q())
+            .values_list(f"{self.field}__slug", f"{self.field}__{name}_ja", f"{self.field}__{name}_en")
             .annotate(n=Count("pk"))
-            .order_by("-n", f"{self.field}__name_ja")[:FACET_LIMIT]
+            .order_by("-n", f"{self.field}__{name}_ja")[:FACET_LIMIT]
         )
         english = (get_language() or "ja").startswith("en")
         return [

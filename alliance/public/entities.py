@@ -5,14 +5,16 @@ an export joins in are tested against ``published_sql``. Both are defined next t
 other in models/base.py, so neither is written here.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
+    CITABLE,
     Agreement,
     AgreementRelation,
     Body,
+    Citation,
     Country,
     Level,
     Meeting,
@@ -23,6 +25,7 @@ from ..models import (
     Post,
     Seat,
     Side,
+    Source,
     Tenure,
     published_q,
     published_sql,
@@ -292,7 +295,7 @@ class PersonEntity(Entity):
 
     def detail_queryset(self):
         return super().detail_queryset().prefetch_related(
-            Prefetch("tenures", queryset=Tenure.objects.published().filter(published_q("post")).select_related("post")),
+            Prefetch("tenures", queryset=Tenure.objects.published().select_related("post")),
             Prefetch("seats", queryset=Seat.objects.with_holders()),
             Prefetch(
                 "participations",
@@ -476,6 +479,96 @@ class AttendeeEntity(Entity):
         LEFT JOIN alliance_organization o ON o.id = p.organization_id AND {published_sql("o")}"""
 
 
+# --- citations: exports only --------------------------------------------------------
+
+
+class RecordTypeFilter(ChoicesFilter):
+    """The kind of record a citation is evidence for: the name of its foreign key."""
+
+    def __init__(self):
+        super().__init__("record_type", _("記録の種類"), [(e.cited_as, e.model._meta.verbose_name) for e in CITABLE])
+
+    def apply(self, qs, value):
+        return qs.filter(**{f"{value}__isnull": False})
+
+    def facet_options(self, qs, current):
+        counts = qs.order_by().aggregate(
+            **{f"n_{value}": Count("pk", filter=Q(**{f"{value}__isnull": False})) for value, _label in self.choices}
+        )
+        return [(value, label, counts[f"n_{value}"], value == current) for value, label in self.choices]
+
+
+# The records without a slug are named by their natural key joined with "/", as the
+# citation import reads them: (joins, expression) over the citation ``c``.
+NATURAL_KEYS = {
+    "agreement_relation": (
+        """LEFT JOIN alliance_agreementrelation rel ON rel.id = c.agreement_relation_id
+        LEFT JOIN alliance_agreement rel_s ON rel_s.id = rel.subject_id
+        LEFT JOIN alliance_agreement rel_o ON rel_o.id = rel.object_id""",
+        "rel_s.slug || '/' || rel.kind || '/' || rel_o.slug",
+    ),
+    "participation": (
+        """LEFT JOIN alliance_participation pa ON pa.id = c.participation_id
+        LEFT JOIN alliance_meeting pa_m ON pa_m.id = pa.meeting_id""",
+        "pa_m.slug || '/' || pa.position",
+    ),
+    "meeting_document": (
+        """LEFT JOIN alliance_meetingdocument md ON md.id = c.meeting_document_id
+        LEFT JOIN alliance_meeting md_m ON md_m.id = md.meeting_id
+        LEFT JOIN alliance_agreement md_a ON md_a.id = md.agreement_id""",
+        "md_m.slug || '/' || md.kind || '/' || md_a.slug",
+    ),
+}
+
+
+def cited_record_sql():
+    """(joins, record_type expression, record_slug expression), one branch per citable model."""
+    joins, types, slugs = [], [], []
+    for entry in CITABLE:
+        name = entry.cited_as
+        if name in NATURAL_KEYS:
+            join, slug = NATURAL_KEYS[name]
+        else:
+            join = f"LEFT JOIN {entry.model._meta.db_table} r_{name} ON r_{name}.id = c.{name}_id"
+            slug = f"r_{name}.slug"
+        joins.append(join)
+        types.append(f"WHEN c.{name}_id IS NOT NULL THEN '{name}'")
+        slugs.append(f"WHEN c.{name}_id IS NOT NULL THEN {slug}")
+    return "\n        ".join(joins), f"CASE {' '.join(types)} END", f"CASE {' '.join(slugs)} END"
+
+
+class CitationEntity(Entity):
+    """The evidence as data: one row per citation of a published record."""
+
+    name = "citation"
+    path = "citations"
+    model = Citation
+    listed = False
+    exported = True
+    detailed = False
+    search_fields = ("quote", "locator")
+    filters = [
+        RelatedFilter("source", _("資料"), "source", Source, name_field="title"),
+        RecordTypeFilter(),
+    ]
+    sorts = {"source": Sort(_("資料"), "source_id")}
+    default_sort = "source"
+
+    _joins, _type, _slug = cited_record_sql()
+    columns = export_columns(
+        code("record_type", _type, [(e.cited_as, e.model._meta.verbose_name) for e in CITABLE]),
+        text("record_slug", _slug),
+        text("field", "NULLIF(c.field, '')"),
+        text("source_slug", "s.slug"),
+        text("locator", "c.locator"),
+        text("quote", "c.quote"),
+        code("key", "c.key"),
+    )
+    csv_from = f"""FROM sel JOIN alliance_citation c ON c.id = sel.id
+        JOIN alliance_source s ON s.id = c.source_id
+        {_joins}"""
+
+
 # --- detail pages only -------------------------------------------------------------
 
 
@@ -527,7 +620,7 @@ class PostEntity(Entity):
 
     def detail_queryset(self):
         return super().detail_queryset().select_related("organization").prefetch_related(
-            Prefetch("tenures", queryset=Tenure.objects.published().filter(published_q("person")).select_related("person")),
+            Prefetch("tenures", queryset=Tenure.objects.published().select_related("person")),
             Prefetch("seats", queryset=Seat.objects.with_holders()),
             Prefetch(
                 "participations",
@@ -547,6 +640,7 @@ ENTITIES = {
         PersonEntity(),
         MeetingEntity(),
         AttendeeEntity(),
+        CitationEntity(),
         OrganizationEntity(),
         PostEntity(),
     )
