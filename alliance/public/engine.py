@@ -91,6 +91,13 @@ class Filter:
         """(name, label, current text) for each box this filter has in the date form."""
         return []
 
+    def parameters(self) -> list[dict]:
+        """Its query parameters as OpenAPI describes them (the codebook lists them too)."""
+        return [{"name": self.param, "in": "query", "description": str(self.label), "schema": self.schema()}]
+
+    def schema(self) -> dict:
+        return {"type": "string"}
+
 
 class ChoicesFilter(Filter):
     """One of a fixed list of choices; a facet with a count beside each."""
@@ -109,6 +116,9 @@ class ChoicesFilter(Filter):
 
     def describe(self, value):
         return f"{self.label}: {dict(self.choices)[value]}"
+
+    def schema(self):
+        return {"type": "string", "enum": [str(value) for value, _label in self.choices]}
 
 
 class ChoiceFilter(ChoicesFilter):
@@ -168,6 +178,10 @@ class RelatedFilter(Filter):
     def describe(self, value):
         return f"{self.label}: {getattr(value, 'name', None) or value}"
 
+    def parameters(self):
+        [parameter] = super().parameters()
+        return [{**parameter, "description": _("%(label)s（スラッグ）") % {"label": self.label}}]
+
     def facet_options(self, qs, current):
         name = self.name_field
         rows = (
@@ -209,6 +223,9 @@ class OnDateFilter(Filter):
 
     def describe(self, value):
         return f"{self.label}: {value.isoformat()}"
+
+    def schema(self):
+        return {"type": "string", "format": "date"}
 
     def inputs(self, params):
         return [(self.param, self.label, params.get(self.param, ""))]
@@ -254,6 +271,13 @@ class PeriodFilter(Filter):
         if start:
             return _("%(label)sが%(start)s以降") % {"label": self.label, "start": start.iso()}
         return _("%(label)sが%(end)s以前") % {"label": self.label, "end": end.iso()}
+
+    def parameters(self):
+        schema = {"type": "string", "examples": ["2009", "2009-11", "2009-11-03", "平成21年11月"]}
+        return [
+            {"name": self.param, "in": "query", "description": _("%(label)s（から）") % {"label": self.label}, "schema": schema},
+            {"name": self.end_param, "in": "query", "description": _("%(label)s（まで）") % {"label": self.label}, "schema": schema},
+        ]
 
     def inputs(self, params):
         return [

@@ -55,4 +55,6 @@ urlpatterns = [
     path("structure/", views.structure, name="structure"),
     path("structure/<slug:slug>/", views.structure, name="structure-of"),
     path("chronology/", views.chronology, name="chronology"),
+    path("data/", views.data, name="data"),
+    path("api/openapi.json", views.openapi_document, name="openapi"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
 from ..models import Agreement, Body, Level, Meeting, Seat, Side, Source
-from . import export
+from . import codebook, export, openapi
 from .caching import page_etag, registry_version
 from .engine import PAGE_SIZE, export_filename
 from .entities import ENTITIES, LISTS
@@ -317,3 +317,16 @@ def chronology(request):
     timeline = [(year, sorted(items, key=lambda e: (e[0], e[1]))) for year, items in sorted(events.items())]
     index = [(year, counts[year]) for year in years]
     return render(request, "alliance/chronology.html", {"timeline": timeline, "index": index, "selected": selected})
+
+
+@public_page
+def data(request):
+    """The codebook: every export, its URLs, columns and code lists, from the declarations."""
+    context = {"exports": codebook.exports(), "detail_only": codebook.detail_only(), "code_lists": codebook.code_lists()}
+    return render(request, "alliance/data.html", context)
+
+
+@public_page
+def openapi_document(request):
+    """The OpenAPI description of the exports, in the request's language."""
+    return JsonResponse(openapi.document(), json_dumps_params=JSON_OPTIONS)
