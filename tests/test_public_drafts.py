@@ -63,6 +63,9 @@ PAGES = [
     reverse("alliance:meeting-detail-json", args=["public-meeting"]),
     reverse("alliance:body-detail-json", args=["acg"]),
     reverse("alliance:body-detail-json", args=["acm"]),
+    reverse("alliance:feed"),
+    reverse("alliance:body-feed", args=["acm"]),
+    reverse("alliance:body-feed", args=["acg"]),
 ]
 
 

@@ -6,6 +6,7 @@ other in models/base.py, so neither is written here.
 """
 
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -192,7 +193,10 @@ class BodyEntity(Entity):
 
     def detail_context(self, obj):
         seats = list(obj.seats.all())
-        return {"sides": [(label, [s for s in seats if s.side == value]) for value, label in Side.choices]}
+        return {
+            "sides": [(label, [s for s in seats if s.side == value]) for value, label in Side.choices],
+            "feed_href": reverse("alliance:body-feed", args=[obj.slug]),
+        }
 
     columns = export_columns(
         text("slug", "b.slug"),

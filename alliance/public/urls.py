@@ -12,6 +12,7 @@ from django.views.generic import RedirectView
 
 from . import views
 from .entities import ENTITIES
+from .feeds import ChangesFeed
 
 app_name = "alliance"
 
@@ -56,5 +57,7 @@ urlpatterns = [
     path("structure/<slug:slug>/", views.structure, name="structure-of"),
     path("chronology/", views.chronology, name="chronology"),
     path("data/", views.data, name="data"),
+    path("feed/", views.public_page(ChangesFeed()), name="feed"),
+    path(f"{ENTITIES['body'].path}/<slug:slug>/feed/", views.public_page(ChangesFeed()), name="body-feed"),
     path("api/openapi.json", views.openapi_document, name="openapi"),
 ]

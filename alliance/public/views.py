@@ -60,7 +60,8 @@ def public_page(view):
 def home(request):
     counts = [(entity, entity.verbose_name_plural, entity.public().count()) for entity in LISTS.values()]
     sources = Source.objects.order_by("year", "slug")
-    return render(request, "alliance/home.html", {"counts": counts, "sources": sources})
+    context = {"counts": counts, "sources": sources, "feed_href": reverse("alliance:feed")}
+    return render(request, "alliance/home.html", context)
 
 
 @public_page
