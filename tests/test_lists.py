@@ -26,7 +26,7 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 LISTS = ["agreement", "body", "seat", "person", "meeting"]
-EXPORT_ONLY = ["attendee", "citation"]
+EXPORT_ONLY = ["attendee", "citation", "source"]
 
 
 def urls_of(name):

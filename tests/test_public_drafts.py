@@ -1,5 +1,8 @@
 """The public never sees a draft: not in lists, details, search, facets, charts, counts, CSV or JSON."""
 
+import io
+import zipfile
+
 import pytest
 from django.urls import reverse
 
@@ -58,12 +61,14 @@ PAGES = [
     reverse("alliance:person-csv"),
     reverse("alliance:meeting-csv"),
     *(reverse(f"alliance:{name}-{kind}") for name in LISTS for kind in ("json", "ndjson")),
-    *(reverse(f"alliance:{name}-{kind}") for name in ("attendee", "citation") for kind in ("csv", "json", "ndjson")),
+    *(reverse(f"alliance:{name}-{kind}") for name in ("attendee", "citation", "source") for kind in ("csv", "json", "ndjson")),
     reverse("alliance:agreement-json") + "?kind=treaty",
     reverse("alliance:meeting-detail-json", args=["public-meeting"]),
     reverse("alliance:body-detail-json", args=["acg"]),
     reverse("alliance:body-detail-json", args=["acm"]),
     reverse("alliance:feed"),
+    reverse("alliance:datapackage"),
+    reverse("alliance:datapackage-zip"),
     reverse("alliance:body-feed", args=["acm"]),
     reverse("alliance:body-feed", args=["acg"]),
 ]
@@ -74,6 +79,9 @@ def test_no_public_page_mentions_a_draft(client, drafts, url):
     response = client.get(url)
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response["Content-Type"] == "application/zip":
+        archive = zipfile.ZipFile(io.BytesIO(body))
+        body = b"".join(archive.read(name) for name in archive.namelist())
     text = body.decode("utf-8-sig")
     assert SECRET not in text
     assert "draft-" not in text and "seat-on-draft-body" not in text and "seat-held-by-draft-post" not in text

@@ -372,6 +372,7 @@ class Column:
     type: str = "string"  # string, integer, boolean, date, partial_date, url
     codes: tuple = ()  # a code list: (code, label) pairs
     description: str = ""
+    references: str = ""  # the entity whose slug this column holds (a foreign key in the data package)
 
     @property
     def sql(self) -> str:
@@ -382,6 +383,11 @@ class Column:
 def text(header: str, expr: str, description: str = "") -> Column:
     """Free text, guarded against formulas in the CSV (alliance_csv_cell, from cells.py)."""
     return Column(header, expr, cell=f"alliance_csv_cell({expr})", description=description)
+
+
+def slug_of(header: str, expr: str, entity: str) -> Column:
+    """The slug of a related record of ``entity``: joinable on that export's ``slug``."""
+    return Column(header, expr, cell=f"alliance_csv_cell({expr})", references=entity)
 
 
 def code(header: str, expr: str, codes=(), description: str = "") -> Column:

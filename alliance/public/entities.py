@@ -36,6 +36,7 @@ from .engine import (
     BooleanFilter,
     ChoiceFilter,
     ChoicesFilter,
+    Column,
     Entity,
     OnDateFilter,
     PeriodFilter,
@@ -48,6 +49,7 @@ from .engine import (
     integer,
     partial_date,
     permalink,
+    slug_of,
     text,
 )
 
@@ -206,11 +208,11 @@ class BodyEntity(Entity):
         code("kind", "b.kind", Body.Kind.choices),
         code("level", "NULLIF(b.level, '')", Level.choices),
         text("parent", "parent.name_ja"),
-        text("parent_slug", "parent.slug"),
+        slug_of("parent_slug", "parent.slug", "body"),
         partial_date("established", "b", "established"),
         partial_date("ended", "b", "ended"),
         text("legal_basis", "basis.name_ja"),
-        text("legal_basis_slug", "basis.slug"),
+        slug_of("legal_basis_slug", "basis.slug", "agreement"),
         text("legal_basis_article", "b.legal_basis_article"),
         text("purpose_ja", "b.purpose_ja"),
         text("purpose_en", "b.purpose_en"),
@@ -261,7 +263,7 @@ class SeatEntity(Entity):
     columns = export_columns(
         text("slug", "s.slug"),
         text("body", "b.name_ja"),
-        text("body_slug", "b.slug"),
+        slug_of("body_slug", "b.slug", "body"),
         code("side", "s.side", Side.choices),
         text("member", "COALESCE(po.name_ja, o.name_ja, pe.name_ja)"),
         text("member_slug", "COALESCE(po.slug, o.slug, pe.slug)"),
@@ -373,7 +375,7 @@ class MeetingEntity(Entity):
         text("name_ja", "m.name_ja"),
         text("name_en", "m.name_en"),
         text("body", "b.name_ja"),
-        text("body_slug", "b.slug"),
+        slug_of("body_slug", "b.slug", "body"),
         code("kind", "m.kind", Meeting.Kind.choices),
         integer("session_number", "m.session_number"),
         partial_date("start", "m", "start"),
@@ -456,16 +458,16 @@ class AttendeeEntity(Entity):
         return self.model.objects.published()
 
     columns = export_columns(
-        text("meeting_slug", "m.slug"),
+        slug_of("meeting_slug", "m.slug", "meeting"),
         text("meeting", "m.name_ja"),
         partial_date("meeting_start", "m", "start"),
         text("body", "b.name_ja"),
-        text("body_slug", "b.slug"),
+        slug_of("body_slug", "b.slug", "body"),
         integer("position", "p.position"),
         code("side", "p.side", Side.choices),
         text("person", "pe.name_ja"),
         text("person_en", "pe.name_en"),
-        text("person_slug", "pe.slug"),
+        slug_of("person_slug", "pe.slug", "person"),
         text("post", "po.name_ja"),
         text("post_en", "po.name_en"),
         text("post_slug", "po.slug"),
@@ -563,7 +565,7 @@ class CitationEntity(Entity):
         code("record_type", _type, [(e.cited_as, e.model._meta.verbose_name) for e in CITABLE]),
         text("record_slug", _slug),
         text("field", "NULLIF(c.field, '')"),
-        text("source_slug", "s.slug"),
+        slug_of("source_slug", "s.slug", "source"),
         text("locator", "c.locator"),
         text("quote", "c.quote"),
         code("key", "c.key"),
@@ -571,6 +573,40 @@ class CitationEntity(Entity):
     csv_from = f"""FROM sel JOIN alliance_citation c ON c.id = sel.id
         JOIN alliance_source s ON s.id = c.source_id
         {_joins}"""
+
+
+# --- sources: exports only ----------------------------------------------------------
+
+
+class SourceEntity(Entity):
+    """The source texts that citations point into: public whole (they have no drafts)."""
+
+    name = "source"
+    path = "sources"
+    model = Source
+    listed = False
+    exported = True
+    detailed = False
+    search_fields = ("slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "part")
+    sorts = {"slug": Sort(_("スラッグ"), "slug")}
+    default_sort = "slug"
+
+    def public(self):
+        return self.model.objects.all()
+
+    columns = export_columns(
+        text("slug", "s.slug"),
+        text("title_ja", "s.title_ja"),
+        text("title_en", "s.title_en"),
+        text("publisher_ja", "s.publisher_ja"),
+        text("publisher_en", "s.publisher_en"),
+        text("edition", "s.edition"),
+        integer("year", "s.year"),
+        text("part", "s.part"),
+        Column("source_url", "NULLIF(s.url, '')", type="url"),
+        text("licence", "s.licence"),
+    )
+    csv_from = "FROM sel JOIN alliance_source s ON s.id = sel.id"
 
 
 # --- detail pages only -------------------------------------------------------------
@@ -645,6 +681,7 @@ ENTITIES = {
         MeetingEntity(),
         AttendeeEntity(),
         CitationEntity(),
+        SourceEntity(),
         OrganizationEntity(),
         PostEntity(),
     )

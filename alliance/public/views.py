@@ -7,7 +7,7 @@ from functools import wraps
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, ExtractYear
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -16,10 +16,10 @@ from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
 from ..models import Agreement, Body, Level, Meeting, Seat, Side, Source
-from . import codebook, export, openapi
+from . import codebook, export, openapi, package
 from .caching import page_etag, registry_version
 from .engine import PAGE_SIZE, export_filename
-from .entities import ENTITIES, LISTS
+from .entities import ENTITIES, EXPORTS, LISTS
 from .search import normalize_query, search_q
 
 PAGE_CACHE_SECONDS = 3600
@@ -331,3 +331,17 @@ def data(request):
 def openapi_document(request):
     """The OpenAPI description of the exports, in the request's language."""
     return JsonResponse(openapi.document(), json_dumps_params=JSON_OPTIONS)
+
+
+@public_page
+def datapackage(request):
+    """The Frictionless descriptor of every export, pointing at their URLs."""
+    paths = {name: request.build_absolute_uri(reverse(f"alliance:{name}-csv")) for name in EXPORTS}
+    return JsonResponse(package.descriptor(paths), json_dumps_params={**JSON_OPTIONS, "indent": 2})
+
+
+@public_page
+def datapackage_zip(request):
+    """The whole published registry in one download: the descriptor and every CSV."""
+    filename = export_filename("package", "zip")
+    return FileResponse(package.zip_file(request), as_attachment=True, filename=filename, content_type="application/zip")
