@@ -8,10 +8,12 @@ embedded one, or DATABASE_URL's), then measures in one process:
 - the CSV export of 100,000 rows against a raw COPY of the same rows      target <= 2x
   (the same export query, and for context the meeting table's bare rows)
   and the export's peak memory at 100,000 rows against 1,000 rows         target <= 1.5x
+- the NDJSON export of 100,000 rows against a COPY of the same JSON rows  target <= 2x
+  produced by PostgreSQL itself, and its peak memory as the CSV's         target <= 1.5x
 - a three-character search with its index against a forced seq scan      target <= 0.25x
   and one- and two-character searches against a seq scan                 target <= 1.2x
 - the admin changelist at 100,000 rows against 1,000 rows                 target <= 2x
-- SQL queries per list page and per CSV at 5 and at 500 rows              target equal
+- SQL queries per list page, CSV, JSON and NDJSON at 5 and at 500 rows   target equal
 
 Times are medians of several runs after a warm-up, each page rendered anew (the cache of
 rendered pages is bypassed; counts and facets come from theirs). "Cold" list figures
@@ -46,7 +48,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from alliance.models import Meeting  # noqa: E402
 from alliance.public.engine import encode_cursor  # noqa: E402
 from alliance.public.entities import LISTS  # noqa: E402
-from alliance.public.export import export_sql  # noqa: E402
+from alliance.public.export import VERBATIM, export_sql  # noqa: E402
 from alliance.public.search import normalize_query, search_q  # noqa: E402
 
 SIZES = {"tiny": 5, "medium": 500, "small": 1000, "large": int(os.environ.get("BENCH_LARGE", "100000"))}
@@ -169,6 +171,28 @@ def copy_same_query():
     return total
 
 
+def copy_same_json():
+    """COPY of exactly the JSON objects the NDJSON export writes, straight from PostgreSQL."""
+    entity = LISTS["meeting"]
+    sql, params = export_sql(entity.read({}).queryset(), entity, "http://localhost/meetings/", body=entity.json_sql())
+    total = 0
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params) as copy:
+            for chunk in copy:
+                total += len(chunk)
+    return total
+
+
+def measure_ndjson(c):
+    export = timed(lambda: fetch(c, "/meetings/export.ndjson"), runs=3)
+    same = timed(copy_same_json, runs=3)
+    tracemalloc.start()
+    fetch(c, "/meetings/export.ndjson")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return export, same, peak
+
+
 def measure_csv(c):
     export = timed(lambda: fetch(c, "/meetings/export.csv"), runs=3)
     raw = timed(copy_raw, runs=3)
@@ -198,8 +222,8 @@ def search_time(term, seqscan=False):
 def query_counts(c):
     counts = {}
     for name in LISTS:
-        base = {"agreement": "/agreements/", "body": "/bodies/", "seat": "/members/", "person": "/people/", "meeting": "/meetings/"}[name]
-        for url in (base, base + "export.csv"):
+        base = {"agreement": "/agreements/", "body": "/bodies/", "seat": "/seats/", "person": "/people/", "meeting": "/meetings/"}[name]
+        for url in (base, base + "export.csv", base + "export.json", base + "export.ndjson"):
             cache.clear()
             with CaptureQueriesContext(connection) as ctx:
                 fetch(c, url)
@@ -250,6 +274,7 @@ def main():
         print(f"Measuring {SIZES[size_name]:,} meetings …", flush=True)
         f = measure_lists(c)
         f["csv"], f["copy"], f["copy same"], f["csv peak"] = measure_csv(c)
+        f["ndjson"], f["copy json"], f["ndjson peak"] = measure_ndjson(c)
         f["search 3 chars"] = search_time("嘉手納")
         f["search 3 chars seqscan"] = search_time("嘉手納", seqscan=True)
         f["search 1 char"] = search_time("呉")
@@ -266,6 +291,8 @@ def main():
     add(f"CSV export of {SIZES['large']:,} meetings vs COPY of the same query", large["copy same"], large["csv"], large["csv"] / large["copy same"], 2.0)
     add(f"CSV export of {SIZES['large']:,} meetings vs COPY of the bare table", large["copy"], large["csv"], large["csv"] / large["copy"], 2.0)
     add(f"CSV peak memory: {SIZES['large']:,} vs {SIZES['small']:,} rows", small["csv peak"], large["csv peak"], large["csv peak"] / small["csv peak"], 1.5, "MB")
+    add(f"NDJSON export of {SIZES['large']:,} meetings vs COPY of the same JSON", large["copy json"], large["ndjson"], large["ndjson"] / large["copy json"], 2.0)
+    add(f"NDJSON peak memory: {SIZES['large']:,} vs {SIZES['small']:,} rows", small["ndjson peak"], large["ndjson peak"], large["ndjson peak"] / small["ndjson peak"], 1.5, "MB")
     add(f"search 嘉手納 (3 chars) with index vs seq scan, {SIZES['large']:,}", large["search 3 chars seqscan"], large["search 3 chars"], large["search 3 chars"] / large["search 3 chars seqscan"], 0.25)
     add(f"search 呉 (1 char) vs seq scan, {SIZES['large']:,}", large["search 1 char seqscan"], large["search 1 char"], large["search 1 char"] / large["search 1 char seqscan"], 1.2)
     add(f"search 岩国 (2 chars) vs seq scan, {SIZES['large']:,}", large["search 2 chars seqscan"], large["search 2 chars"], large["search 2 chars"] / large["search 2 chars seqscan"], 1.2)

@@ -31,7 +31,7 @@ EXPORT_ONLY = ["attendee", "citation", "source"]
 
 def urls_of(name):
     """A list's page (the attendees have none) and its exports."""
-    kinds = ("csv", "json", "ndjson") if name in EXPORT_ONLY else ("list", "csv", "json", "ndjson")
+    kinds = ("csv", "json", "ndjson", "xlsx") if name in EXPORT_ONLY else ("list", "csv", "json", "ndjson", "xlsx")
     return [reverse(f"alliance:{name}-{kind}") for kind in kinds]
 
 

@@ -27,7 +27,7 @@ def validator(spec, name):
 def test_every_export_and_detail_is_described_with_its_parameters_and_columns(spec):
     jsonschema.Draft202012Validator.check_schema(spec["components"]["schemas"]["MeetingRow"])
     for entity in EXPORTS.values():
-        for kind in ("csv", "json", "ndjson"):
+        for kind in ("csv", "json", "ndjson", "xlsx"):
             operation = spec["paths"][reverse(f"alliance:{entity.name}-{kind}")]["get"]
             names = {p["name"] for p in operation["parameters"]}
             assert {"q", "sort", *(n for flt in entity.filters for n in flt.params)} <= names

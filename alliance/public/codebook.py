@@ -87,7 +87,7 @@ def exports():
             {
                 "entity": entity,
                 "title": entity.verbose_name_plural,
-                "urls": [reverse(f"alliance:{entity.name}-{kind}") for kind in ("csv", "json", "ndjson")],
+                "urls": [reverse(f"alliance:{entity.name}-{kind}") for kind in ("csv", "json", "ndjson", "xlsx")],
                 "list_url": reverse(f"alliance:{entity.name}-list") if entity.listed else None,
                 "detail_json": (
                     reverse(f"alliance:{entity.name}-detail-json", args=["slug"]).replace("/slug/", "/<slug>/")

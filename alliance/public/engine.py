@@ -510,6 +510,13 @@ class Entity:
         cited_as = next(entry.cited_as for entry in CITABLE if entry.model is self.model)
         return Citation.objects.filter(**{cited_as: pk}).order_by("source__year", "pk")
 
+    def text_sql(self) -> str:
+        """What follows "WITH sel AS (…)": every cell as plain text, unguarded (for XLSX,
+        whose cells are typed as text, so nothing in them is run or converted)."""
+        cells = [(column.value if column.cell.startswith("alliance_csv_cell(") else column.sql) for column in self.columns]
+        select = ",\n    ".join(f"({cell})::text" for cell in cells)
+        return f"{self.csv_with}\nSELECT\n    {select}\n{self.csv_from}\nORDER BY sel.ord"
+
     def url_prefix(self, request) -> str:
         """What a record's slug follows in its permalink: ``http://…/<path>/``."""
         if not self.detailed:

@@ -74,13 +74,13 @@ def stream(queryset, entity, url_prefix):
 # COPY's CSV format writes a line as it is unless it holds the quote or the delimiter
 # character (or a line break). A JSON text escapes every control character, so with
 # these two as quote and delimiter each row's JSON is written verbatim, one per line.
-_VERBATIM = "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'"
+VERBATIM = "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'"
 
 
 def stream_ndjson(queryset, entity, url_prefix):
     """NDJSON bytes: one JSON object per row, written by PostgreSQL, chunk by chunk."""
     sql, params = export_sql(queryset, entity, url_prefix, body=entity.json_sql())
-    yield from _copy(f"COPY ({sql}) TO STDOUT WITH ({_VERBATIM})", params)
+    yield from _copy(f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params)
 
 
 def json_rows(entity, ids, url_prefix) -> list[dict]:
@@ -91,3 +91,33 @@ def json_rows(entity, ids, url_prefix) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [json.loads(text) for (text,) in cursor.fetchall()]
+
+
+XLSX_CHUNK = 2000
+
+
+def write_xlsx(fileobj, queryset, entity, url_prefix):
+    """The rows as an XLSX workbook with every cell typed as text, so that no spreadsheet
+    turns 2009-11 into a date or runs =… as a formula. Rows come from a server-side
+    cursor in chunks and openpyxl writes them as they come: bounded memory."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(entity.path)
+
+    def text_cell(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        if value is not None:
+            cell.data_type = "s"  # openpyxl would read "=…" as a formula
+        cell.number_format = "@"
+        return cell
+
+    sheet.append([text_cell(header) for header in entity.headers])
+    sql, params = export_sql(queryset, entity, url_prefix, body=entity.text_sql())
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(XLSX_CHUNK):
+            for row in rows:
+                sheet.append([text_cell(value) for value in row])
+    workbook.save(fileobj)

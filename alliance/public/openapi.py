@@ -133,6 +133,19 @@ def document() -> dict:
                     },
                 }
             }
+            paths[path_of(f"{entity.name}-xlsx")] = {
+                "get": {
+                    "operationId": f"{entity.name}_xlsx",
+                    "summary": _("%(title)s: XLSX（全件、すべて文字列のセル）") % {"title": title},
+                    "parameters": parameters,
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+                        }
+                    },
+                }
+            }
             paths[path_of(f"{entity.name}-csv")] = {
                 "get": {
                     "operationId": f"{entity.name}_csv",

@@ -1,8 +1,9 @@
 """The public site's URLs, generated from the entity declarations (entities.py).
 
 Each entity with a list answers at ``/<path>/`` (named ``<name>-list``); each with
-exports at ``/<path>/export.csv``, ``export.json`` (a page, as the list) and
-``export.ndjson`` (the whole list) (``-csv``, ``-json``, ``-ndjson``); each with detail
+exports at ``/<path>/export.csv``, ``export.json`` (a page, as the list),
+``export.ndjson`` and ``export.xlsx`` (the whole list) (``-csv``, ``-json``,
+``-ndjson``, ``-xlsx``); each with detail
 pages at ``/<path>/<slug>/`` and ``/<path>/<slug>/export.json`` (``-detail``,
 ``-detail-json``). An entity's earlier paths redirect permanently.
 """
@@ -27,6 +28,7 @@ def entity_routes(entity):
             ("export.csv", views.PublicCsvView, "csv"),
             ("export.json", views.PublicJsonView, "json"),
             ("export.ndjson", views.PublicNdjsonView, "ndjson"),
+            ("export.xlsx", views.PublicXlsxView, "xlsx"),
         ]
     if entity.detailed:
         routes += [

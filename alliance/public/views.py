@@ -1,6 +1,7 @@
 """The public, read-only site: home, search, lists with CSV, detail pages and the charts."""
 
 import hashlib
+import tempfile
 import zlib
 from functools import wraps
 
@@ -109,6 +110,7 @@ class PublicListView(EntityView):
             "csv_query": state.query_string(),
             "csv_url": f"alliance:{entity.name}-csv",
             "json_url": f"alliance:{entity.name}-json",
+            "xlsx_url": f"alliance:{entity.name}-xlsx",
             "json_href": self.with_query(reverse(f"alliance:{entity.name}-json"), state.query_string()),
             "page_size": PAGE_SIZE,
             "verbose_name_plural": entity.verbose_name_plural,
@@ -194,6 +196,24 @@ class PublicNdjsonView(EntityView):
         response = StreamingHttpResponse(rows, content_type="application/x-ndjson; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path, "ndjson")}"'
         return response
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicXlsxView(EntityView):
+    """The whole current list as an XLSX workbook whose cells are all text."""
+
+    def get(self, request):
+        entity = self.declaration
+        state = entity.read(request.GET)
+        spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+        export.write_xlsx(spool, state.queryset(), entity, entity.url_prefix(request))
+        spool.seek(0)
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=export_filename(entity.path, "xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
 
 @method_decorator(public_page, name="dispatch")
