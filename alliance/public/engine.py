@@ -446,10 +446,10 @@ class Entity:
 
     Its public querysets (list and detail), filters, sorts and search fields; its export
     columns as (header, expression) pairs; its URLs (``path``: ``/<path>/``, its exports
-    ``/<path>/export.csv``, ``.json`` and ``.ndjson``, ``/<path>/<slug>/`` and
+    ``/<path>/export.csv``, ``.json``, ``.ndjson`` and ``.xlsx``, ``/<path>/<slug>/`` and
     ``/<path>/<slug>/export.json``, named ``<name>-list``, ``-csv``, ``-json``,
-    ``-ndjson``, ``-detail`` and ``-detail-json``; urls.py is generated from these) and
-    the file stem of its exports.
+    ``-ndjson``, ``-xlsx``, ``-detail`` and ``-detail-json``; urls.py is generated from
+    these) and the file stem of its exports.
     """
 
     name = ""  # "agreement": alliance:agreement-list, agreement_list.html
