@@ -3,6 +3,8 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alliance.models import Status
@@ -55,16 +57,39 @@ def test_a_body_feed_follows_the_body_its_seats_and_its_meetings(client, registr
     assert client.get(reverse("alliance:body-feed", args=["nope"])).status_code == 404
 
 
+def summaries(client, url):
+    feed = ET.fromstring(client.get(url).content)
+    return {
+        e.find(f"{ATOM}link").get("href").removeprefix("http://testserver"): e.find(f"{ATOM}summary").text
+        for e in feed.iter(f"{ATOM}entry")
+    }
+
+
 def test_a_change_to_a_published_record_is_an_item_of_its_own(client, registry):
+    assert summaries(client, reverse("alliance:body-feed", args=["scc"]))["/bodies/scc/"] == "新規公開"
     registry.name_ja = "日米安全保障協議委員会（2+2）"
     registry.save()
     items = entries(client, reverse("alliance:body-feed", args=["scc"]))
     assert items[0] == ("協議体: 日米安全保障協議委員会（2+2）", "/bodies/scc/")
     assert [link for _t, link in items].count("/bodies/scc/") == 1
+    assert summaries(client, reverse("alliance:body-feed", args=["scc"]))["/bodies/scc/"] == "更新"
 
 
-def test_the_feed_costs_the_same_for_many_records(client, django_assert_max_num_queries):
+def test_a_draft_published_later_is_newly_published(client, registry):
+    draft = make_meeting(slug="later", name_ja="後で公開", body=registry, status=Status.DRAFT)
+    draft.name_ja = "後で公開する会議"
+    draft.save()
+    assert "/meetings/later/" not in summaries(client, reverse("alliance:feed"))
+    draft.status = Status.PUBLISHED
+    draft.save()
+    assert summaries(client, reverse("alliance:feed"))["/meetings/later/"] == "新規公開"
+
+
+def test_the_feed_costs_the_same_for_many_records(client, django_assert_num_queries):
+    make_meeting(name_ja="会議", body=make_body())
+    with CaptureQueriesContext(connection) as few:
+        assert len(entries(client, reverse("alliance:feed"))) == 2
     for i in range(80):
         make_meeting(name_ja=f"会議{i}", body=make_body())
-    with django_assert_max_num_queries(20):
+    with django_assert_num_queries(len(few)):
         assert len(entries(client, reverse("alliance:feed"))) == 50

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -34,8 +34,10 @@ class Change:
 
 
 def changes(body=None) -> list[Change]:
-    """The latest change of each recently changed public record, newest first: two
-    queries per kind of record (its history, then the current records), whatever the size."""
+    """The latest change of each recently changed public record, newest first: three
+    queries per kind of record (its history, how many published versions each has, and
+    the current records), whatever the size. A record's first published version, whether
+    it was created published or a draft until then, is "newly published"."""
     out = []
     for name in (OF_A_BODY if body else FOLLOWED):
         entity = ENTITIES[name]
@@ -51,10 +53,18 @@ def changes(body=None) -> list[Change]:
         latest = {}
         for pk, when, kind, history_id in rows:
             latest.setdefault(pk, (when, kind, history_id))
-        current = entity.base_queryset().filter(pk__in=list(latest)).in_bulk() if latest else {}
-        for pk, (when, kind, history_id) in latest.items():
+        if not latest:
+            continue
+        versions = dict(
+            entity.model.history.filter(status=Status.PUBLISHED, id__in=list(latest))
+            .order_by()
+            .values_list("id")
+            .annotate(n=Count("history_id"))
+        )
+        current = entity.base_queryset().filter(pk__in=list(latest)).in_bulk()
+        for pk, (when, _kind, history_id) in latest.items():
             if pk in current:
-                out.append(Change(when, current[pk], entity, kind == "+", history_id))
+                out.append(Change(when, current[pk], entity, versions.get(pk) == 1, history_id))
     out.sort(key=lambda change: (change.when, change.history_id), reverse=True)
     return out[:FEED_SIZE]
 
