@@ -34,8 +34,10 @@ LABELS = {
     "name_text": _("人物の記録がない出席者の表記"),
     "person_en": _("人物の氏名（英語）"),
     "post_en": _("役職の名称（英語）"),
+    "parties_en": _("当事者の名称（英語、; 区切り）"),
 }
 SUFFIXES = [
+    ("_en", _("%(base)s（英語）")),
     ("_precision", _("%(base)sの精度")),
     ("_from", _("%(base)sの期間の初日")),
     ("_to", _("%(base)sの期間の末日")),

@@ -117,6 +117,7 @@ class AgreementEntity(Entity):
         text("official_name_ja", "a.official_name_ja"),
         text("official_name_en", "a.official_name_en"),
         text("parties", "parties.names"),
+        text("parties_en", "parties.names_en"),
         text("party_slugs", "parties.slugs"),
         partial_date("signed", "a", "signed"),
         partial_date("approved", "a", "approved"),
@@ -136,6 +137,7 @@ class AgreementEntity(Entity):
         , parties AS (
             SELECT ap.agreement_id,
                 string_agg(o.name_ja, '; ' ORDER BY o.country, o.name_ja, o.slug) AS names,
+                string_agg(o.name_en, '; ' ORDER BY o.country, o.name_ja, o.slug) AS names_en,
                 string_agg(o.slug, '; ' ORDER BY o.country, o.name_ja, o.slug) AS slugs
             FROM sel JOIN alliance_agreement_parties ap ON ap.agreement_id = sel.id
             JOIN alliance_organization o ON o.id = ap.organization_id AND {published_sql("o")}
@@ -208,10 +210,12 @@ class BodyEntity(Entity):
         code("kind", "b.kind", Body.Kind.choices),
         code("level", "NULLIF(b.level, '')", Level.choices),
         text("parent", "parent.name_ja"),
+        text("parent_en", "parent.name_en"),
         slug_of("parent_slug", "parent.slug", "body"),
         partial_date("established", "b", "established"),
         partial_date("ended", "b", "ended"),
         text("legal_basis", "basis.name_ja"),
+        text("legal_basis_en", "basis.name_en"),
         slug_of("legal_basis_slug", "basis.slug", "agreement"),
         text("legal_basis_article", "b.legal_basis_article"),
         text("purpose_ja", "b.purpose_ja"),
@@ -263,9 +267,11 @@ class SeatEntity(Entity):
     columns = export_columns(
         text("slug", "s.slug"),
         text("body", "b.name_ja"),
+        text("body_en", "b.name_en"),
         slug_of("body_slug", "b.slug", "body"),
         code("side", "s.side", Side.choices),
         text("member", "COALESCE(po.name_ja, o.name_ja, pe.name_ja)"),
+        text("member_en", "COALESCE(po.name_en, o.name_en, pe.name_en)"),
         text("member_slug", "COALESCE(po.slug, o.slug, pe.slug)"),
         code(
             "member_type",
@@ -375,6 +381,7 @@ class MeetingEntity(Entity):
         text("name_ja", "m.name_ja"),
         text("name_en", "m.name_en"),
         text("body", "b.name_ja"),
+        text("body_en", "b.name_en"),
         slug_of("body_slug", "b.slug", "body"),
         code("kind", "m.kind", Meeting.Kind.choices),
         integer("session_number", "m.session_number"),
@@ -460,8 +467,10 @@ class AttendeeEntity(Entity):
     columns = export_columns(
         slug_of("meeting_slug", "m.slug", "meeting"),
         text("meeting", "m.name_ja"),
+        text("meeting_en", "m.name_en"),
         partial_date("meeting_start", "m", "start"),
         text("body", "b.name_ja"),
+        text("body_en", "b.name_en"),
         slug_of("body_slug", "b.slug", "body"),
         integer("position", "p.position"),
         code("side", "p.side", Side.choices),
@@ -472,6 +481,7 @@ class AttendeeEntity(Entity):
         text("post_en", "po.name_en"),
         text("post_slug", "po.slug"),
         text("organization", "o.name_ja"),
+        text("organization_en", "o.name_en"),
         text("organization_slug", "o.slug"),
         text("name_text", "CASE WHEN p.person_id IS NULL THEN NULLIF(p.name_text, '') END"),
         text("role", "NULLIF(p.role, '')"),
@@ -625,6 +635,7 @@ class OrganizationEntity(Entity):
         code("kind", "o.kind", Organization.Kind.choices),
         code("country", "o.country", Country.choices),
         text("parent", "parent.name_ja"),
+        text("parent_en", "parent.name_en"),
         text("parent_slug", "parent.slug"),
         permalink("url", "o"),
     )
@@ -652,6 +663,7 @@ class PostEntity(Entity):
         text("abbreviation", "po.abbreviation"),
         code("country", "po.country", Country.choices),
         text("organization", "o.name_ja"),
+        text("organization_en", "o.name_en"),
         text("organization_slug", "o.slug"),
         permalink("url", "po"),
     )
