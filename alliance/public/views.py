@@ -1,4 +1,6 @@
-"""The public, read-only site: home, search, lists with CSV, detail pages and the charts."""
+"""The public, read-only site: home, search, lists and their exports (CSV, XLSX, JSON,
+NDJSON), detail pages and their JSON, the charts, the codebook, the OpenAPI
+description, the data package and the feeds."""
 
 import hashlib
 import tempfile
@@ -109,7 +111,6 @@ class PublicListView(EntityView):
             "first_query": state.query_string(after=None, before=None) if state.cursor else None,
             "csv_query": state.query_string(),
             "csv_url": f"alliance:{entity.name}-csv",
-            "json_url": f"alliance:{entity.name}-json",
             "xlsx_url": f"alliance:{entity.name}-xlsx",
             "json_href": self.with_query(reverse(f"alliance:{entity.name}-json"), state.query_string()),
             "page_size": PAGE_SIZE,
