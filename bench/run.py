@@ -57,7 +57,7 @@ from django.urls import reverse  # noqa: E402
 from alliance.models import Meeting  # noqa: E402
 from alliance.public.engine import encode_cursor  # noqa: E402
 from alliance.public.entities import LISTS  # noqa: E402
-from alliance.public.export import export_sql  # noqa: E402
+from alliance.public.export import VERBATIM, export_sql  # noqa: E402
 from alliance.public.search import normalize_query, search_q, strpos_q  # noqa: E402
 
 DEFAULT_SIZES = "1000,10000,100000"
@@ -201,6 +201,28 @@ def copy_same_query():
     return total
 
 
+def copy_same_json():
+    """COPY of exactly the JSON objects the NDJSON export writes, straight from PostgreSQL."""
+    entity = LISTS["meeting"]
+    sql, params = export_sql(entity.read({}).queryset(), entity, "http://localhost/meetings/", body=entity.json_sql())
+    total = 0
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params) as copy:
+            for chunk in copy:
+                total += len(chunk)
+    return total
+
+
+def measure_ndjson(c):
+    export = timed(lambda: fetch(c, "/meetings/export.ndjson"), runs=3)
+    same = timed(copy_same_json, runs=3)
+    tracemalloc.start()
+    fetch(c, "/meetings/export.ndjson")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return export, same, peak
+
+
 def measure_csv(c):
     export = timed(lambda: fetch(c, "/meetings/export.csv"), runs=3)
     raw = timed(copy_raw, runs=3)
@@ -241,7 +263,7 @@ def search_time(term, seqscan=False):
 def query_counts(c):
     counts = {}
     for name in LISTS:
-        for url in (reverse(f"alliance:{name}-list"), reverse(f"alliance:{name}-csv")):
+        for url in [reverse(f"alliance:{name}-{kind}") for kind in ("list", "csv", "json", "ndjson")]:
             cache.clear()
             with CaptureQueriesContext(connection) as ctx:
                 fetch(c, url)
@@ -287,6 +309,7 @@ def measure(size):
     f = measure_lists(c)
     f.update(measure_searches(c))
     f["CSV export of every meeting"], f["COPY of the bare meeting table"], f["COPY of the export's own query"], f["CSV peak memory"] = measure_csv(c)
+    f["NDJSON export of every meeting"], f["COPY of the same JSON"], f["NDJSON peak memory"] = measure_ndjson(c)
     f["admin changelist"] = timed(lambda: fetch(c, "/admin/alliance/meeting/"))
     f["admin changelist, search 呉"] = timed(lambda: fetch(c, "/admin/alliance/meeting/?q=%E5%91%89"))
     with connection.cursor() as cursor:
@@ -337,6 +360,8 @@ def main(argv=None):
     add(f"CSV export of {L} meetings vs COPY of the same query", large["COPY of the export's own query"], large["CSV export of every meeting"], large["CSV export of every meeting"] / large["COPY of the export's own query"], 2.0)
     add(f"CSV export of {L} meetings vs COPY of the bare table", large["COPY of the bare meeting table"], large["CSV export of every meeting"], large["CSV export of every meeting"] / large["COPY of the bare meeting table"], 1.3)
     add(f"CSV peak memory: {L} vs {S} rows", small["CSV peak memory"], large["CSV peak memory"], large["CSV peak memory"] / small["CSV peak memory"], 1.5, "MB")
+    add(f"NDJSON export of {L} meetings vs COPY of the same JSON", large["COPY of the same JSON"], large["NDJSON export of every meeting"], large["NDJSON export of every meeting"] / large["COPY of the same JSON"], 2.0)
+    add(f"NDJSON peak memory: {L} vs {S} rows", small["NDJSON peak memory"], large["NDJSON peak memory"], large["NDJSON peak memory"] / small["NDJSON peak memory"], 1.5, "MB")
     for label, term in SEARCHES.items():
         key = f"search SQL {term} ({label})"
         add(f"search {term} ({label}) with index vs seq scan, {L}", large[key + ", seq scan"], large[key], large[key] / large[key + ", seq scan"], 0.25)

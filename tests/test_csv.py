@@ -6,9 +6,18 @@ import io
 import pytest
 from django.urls import reverse
 
-from alliance.models import Meeting
+from alliance.models import AgreementRelation, Meeting
+from alliance.public.entities import ENTITIES
 
-from .factories import make_agreement, make_meeting, make_participation, make_person, make_post
+from .factories import (
+    make_agreement,
+    make_body,
+    make_meeting,
+    make_organization,
+    make_participation,
+    make_person,
+    make_post,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +48,10 @@ def test_headers_are_stable_snake_case(client):
     _, raw = download(client, "meeting")
     header = raw.decode("utf-8-sig").split("\r\n")[0].split(",")
     assert header == [
-        "slug", "name_ja", "name_en", "name_en_basis", "body", "kind", "session_number", "start", "end", "place_ja",
-        "attendees", "documents", "outcomes_ja", "summary_ja", "url",
+        "slug", "name_ja", "name_en", "name_en_basis", "body", "body_en", "body_slug", "kind", "session_number",
+        "start", "start_precision", "start_from", "start_to", "end", "end_precision", "end_from", "end_to",
+        "place_ja", "place_en", "attendees", "documents", "document_slugs", "outcomes_ja", "outcomes_en",
+        "summary_ja", "summary_en", "url",
     ]
 
 
@@ -103,3 +114,62 @@ def test_outcomes_are_one_cell_of_trimmed_lines(client):
     make_meeting(outcomes_ja="  協力の推進で一致\r\n\r\n  次回会合の開催で一致  \n")
     _, raw = download(client, "meeting")
     assert parse(raw)[0]["outcomes_ja"] == "協力の推進で一致; 次回会合の開催で一致"
+
+
+def test_related_records_are_joinable_by_slug(client):
+    old = make_agreement(slug="security-treaty-1951", name_ja="旧安保条約")
+    treaty = make_agreement(slug="security-treaty-1960", name_ja="日米安全保障条約")
+    AgreementRelation.objects.create(subject=treaty, kind="supersedes", object=old, status="published")
+    AgreementRelation.objects.create(subject=make_agreement(slug="sofa", name_ja="日米地位協定"), kind="based_on", object=treaty, status="published")
+    treaty.parties.add(make_organization(slug="japan", name_ja="日本国"), make_organization(slug="usa", name_ja="米国", country="us"))
+    agreements = {r["slug"]: r for r in parse(download(client, "agreement")[1])}
+    assert agreements["security-treaty-1960"]["relations"] == "supersedes:security-treaty-1951; basis_of:sofa"
+    assert agreements["security-treaty-1951"]["relations"] == "superseded_by:security-treaty-1960"
+    assert agreements["sofa"]["relations"] == "based_on:security-treaty-1960"
+    assert agreements["security-treaty-1960"]["party_slugs"] == "japan; usa"
+    scc = make_body(slug="scc", legal_basis=treaty, parent=make_body(slug="acm"))
+    body = {r["slug"]: r for r in parse(download(client, "body")[1])}["scc"]
+    assert (body["parent_slug"], body["legal_basis_slug"]) == ("acm", "security-treaty-1960")
+    make_meeting(slug="scc-2023", body=scc)
+    assert parse(download(client, "meeting")[1])[0]["body_slug"] == "scc"
+
+
+def test_each_partial_date_has_its_precision_and_its_first_and_last_day(client):
+    make_agreement(slug="y", signed="1996")
+    make_agreement(slug="m", signed="2008-02")
+    make_agreement(slug="d", signed="2017-04-25")
+    make_agreement(slug="none", signed=None)
+    rows = {r["slug"]: r for r in parse(download(client, "agreement")[1])}
+    dates = {slug: (r["signed"], r["signed_precision"], r["signed_from"], r["signed_to"]) for slug, r in rows.items()}
+    assert dates == {
+        "y": ("1996", "year", "1996-01-01", "1996-12-31"),
+        "m": ("2008-02", "month", "2008-02-01", "2008-02-29"),
+        "d": ("2017-04-25", "day", "2017-04-25", "2017-04-25"),
+        "none": ("", "", "", ""),
+    }
+
+
+def test_one_row_per_attendee_with_slugs_and_drafts_left_blank(client):
+    meeting = make_meeting(slug="scc-2023-01", start="2023-01-11", body=make_body(slug="scc"))
+    make_participation(meeting=meeting, side="jp", person=make_person(slug="hayashi", name_ja="林"), post=make_post(slug="mofa-minister"), name_text="", role="代表")
+    make_participation(meeting=meeting, side="jp", person=make_person(slug="secret", status="draft"), post=make_post(slug="mod-minister"), name_text="")
+    make_participation(meeting=meeting, side="us", name_text="国防総省の代表")
+    make_participation(meeting=meeting, side="us", person=make_person(slug="hidden", status="draft"), name_text="")
+    make_participation(meeting=make_meeting(slug="draft-meeting", status="draft"), name_text="非公開")
+    response, raw = download(client, "attendee")
+    assert 'filename="alliance-registry_attendees_' in response["Content-Disposition"]
+    rows = parse(raw)
+    assert [(r["meeting_slug"], r["position"], r["side"], r["person_slug"], r["post_slug"], r["name_text"]) for r in rows] == [
+        ("scc-2023-01", "1", "jp", "hayashi", "mofa-minister", ""),
+        ("scc-2023-01", "2", "jp", "", "mod-minister", ""),
+        ("scc-2023-01", "3", "us", "", "", "国防総省の代表"),
+    ]
+    assert (rows[0]["meeting_start"], rows[0]["body_slug"], rows[0]["role"]) == ("2023-01-11", "scc", "代表")
+    assert b"secret" not in raw and b"hidden" not in raw and b"draft" not in raw
+
+
+@pytest.mark.parametrize("name", ["agreement", "body", "seat", "person", "meeting", "attendee"])
+def test_every_export_is_named_by_its_plural(client, name):
+    response, _ = download(client, name)
+    assert f'filename="alliance-registry_{ENTITIES[name].path}_' in response["Content-Disposition"]
+    assert "bodys" not in response["Content-Disposition"]

@@ -1,4 +1,7 @@
-"""The public never sees a draft: not in lists, details, search, facets, charts, counts or CSV."""
+"""The public never sees a draft: not in lists, details, search, facets, charts, counts, CSV or JSON."""
+
+import io
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -16,6 +19,7 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
+LISTS = ["agreement", "body", "seat", "person", "meeting"]
 SECRET = "ひみつの下書き"
 
 
@@ -56,6 +60,17 @@ PAGES = [
     reverse("alliance:seat-csv"),
     reverse("alliance:person-csv"),
     reverse("alliance:meeting-csv"),
+    *(reverse(f"alliance:{name}-{kind}") for name in LISTS for kind in ("json", "ndjson", "xlsx")),
+    *(reverse(f"alliance:{name}-{kind}") for name in ("attendee", "citation", "source") for kind in ("csv", "json", "ndjson")),
+    reverse("alliance:agreement-json") + "?kind=treaty",
+    reverse("alliance:meeting-detail-json", args=["public-meeting"]),
+    reverse("alliance:body-detail-json", args=["acg"]),
+    reverse("alliance:body-detail-json", args=["acm"]),
+    reverse("alliance:feed"),
+    reverse("alliance:datapackage"),
+    reverse("alliance:datapackage-zip"),
+    reverse("alliance:body-feed", args=["acm"]),
+    reverse("alliance:body-feed", args=["acg"]),
 ]
 
 
@@ -64,6 +79,9 @@ def test_no_public_page_mentions_a_draft(client, drafts, url):
     response = client.get(url)
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    if body.startswith(b"PK"):  # the data package, or an XLSX workbook
+        archive = zipfile.ZipFile(io.BytesIO(body))
+        body = b"".join(archive.read(name) for name in archive.namelist())
     text = body.decode("utf-8-sig")
     assert SECRET not in text
     assert "draft-" not in text and "seat-on-draft-body" not in text and "seat-held-by-draft-post" not in text
@@ -81,6 +99,10 @@ def test_no_public_page_mentions_a_draft(client, drafts, url):
         reverse("alliance:seat-detail", args=["seat-on-draft-body"]),
         reverse("alliance:seat-detail", args=["seat-held-by-draft-post"]),
         reverse("alliance:structure-of", args=["draft-body"]),
+        reverse("alliance:agreement-detail-json", args=["draft-agreement"]),
+        reverse("alliance:meeting-detail-json", args=["draft-meeting"]),
+        reverse("alliance:post-detail-json", args=["draft-post"]),
+        reverse("alliance:seat-detail-json", args=["seat-held-by-draft-post"]),
     ],
 )
 def test_a_draft_detail_is_not_found(client, drafts, url):

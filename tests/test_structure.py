@@ -23,7 +23,7 @@ from alliance.models import (
     Seat,
     Source,
 )
-from alliance.public.entities import ENTITIES, LISTS
+from alliance.public.entities import ENTITIES, EXPORTS
 from alliance.public.export import export_sql
 
 pytestmark = pytest.mark.django_db
@@ -95,9 +95,9 @@ def test_a_change_to_any_registry_table_bumps_the_data_version(seeded):
         assert version() > before, entry.model_name
 
 
-@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize("name", EXPORTS)
 def test_every_csv_header_is_paired_with_exactly_one_expression(seeded, name):
-    entity = LISTS[name]
+    entity = EXPORTS[name]
     headers = entity.headers
     assert len(headers) == len(set(headers)), "a header appears twice"
     assert all(h and h == h.lower() and " " not in h for h in headers)
@@ -110,10 +110,14 @@ def test_every_csv_header_is_paired_with_exactly_one_expression(seeded, name):
 
 def test_urls_are_generated_from_the_declarations():
     for entity in ENTITIES.values():
-        assert reverse(f"alliance:{entity.name}-detail", args=["x"]) == f"/{entity.path}/x/"
+        if entity.detailed:
+            assert reverse(f"alliance:{entity.name}-detail", args=["x"]) == f"/{entity.path}/x/"
+            assert reverse(f"alliance:{entity.name}-detail-json", args=["x"]) == f"/{entity.path}/x/export.json"
         if entity.listed:
             assert reverse(f"alliance:{entity.name}-list") == f"/{entity.path}/"
-            assert reverse(f"alliance:{entity.name}-csv") == f"/{entity.path}/export.csv"
+        if entity.has_exports:
+            for kind in ("csv", "json", "ndjson"):
+                assert reverse(f"alliance:{entity.name}-{kind}") == f"/{entity.path}/export.{kind}"
 
 
 def test_one_name_for_a_seat_and_the_old_members_urls_redirect(client, seeded):

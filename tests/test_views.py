@@ -88,7 +88,7 @@ def test_kind_filter_and_its_facet_counts(client, seeded):
     assert {a.kind for a in rows(response)} == {"treaty"}
     assert len(rows(response)) == response.context["count"] == Agreement.objects.published().filter(kind="treaty").count()
     facets = dict((flt.param, options) for flt, options in response.context["facets"])
-    kind_counts = {label: count for label, count, selected, link in facets["kind"]}
+    kind_counts = {label: count for label, count, selected, link, _value in facets["kind"]}
     assert kind_counts["条約"] == Agreement.objects.published().filter(kind="treaty").count()
     assert kind_counts["協定"] == Agreement.objects.published().filter(kind="agreement").count()
     assert "種別: 条約" in response.context["state"].sentence()

@@ -195,7 +195,14 @@ class Agreement(Named):
             raise ValidationError(errors)
 
 
-class AgreementRelationManager(models.Manager.from_queryset(RecordQuerySet)):
+class AgreementRelationQuerySet(RecordQuerySet):
+    def published(self):
+        """Published relations between two published agreements (as an agreement's page lists them)."""
+        published = Agreement.objects.published()
+        return super().published().filter(subject__in=published, object__in=published)
+
+
+class AgreementRelationManager(models.Manager.from_queryset(AgreementRelationQuerySet)):
     def get_by_natural_key(self, subject, kind, object_):
         return self.get(subject__slug=subject, kind=kind, object__slug=object_)
 
@@ -209,6 +216,15 @@ class AgreementRelation(Publishable):
         SUPPLEMENTS = "supplements", _("補足する")
         IMPLEMENTS = "implements", _("実施する")
         BASED_ON = "based_on", _("基づく")
+
+    # Each kind read from the object's side, as exports write it ("superseded_by:…").
+    INVERSE = {
+        Kind.SUPERSEDES: "superseded_by",
+        Kind.AMENDS: "amended_by",
+        Kind.SUPPLEMENTS: "supplemented_by",
+        Kind.IMPLEMENTS: "implemented_by",
+        Kind.BASED_ON: "basis_of",
+    }
 
     subject = models.ForeignKey(
         Agreement, verbose_name=_("主体の協定"), on_delete=models.CASCADE, related_name="relations_out"

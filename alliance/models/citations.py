@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import Publishable, RecordQuerySet
+from .base import Publishable, RecordQuerySet, published_q
 from .registry import CITABLE
 from .sources import Source
 
@@ -43,7 +43,19 @@ def new_citation_key():
     return uuid.uuid4().hex
 
 
-class CitationManager(models.Manager.from_queryset(RecordQuerySet)):
+class CitationQuerySet(RecordQuerySet):
+    def published(self):
+        """Published citations, from published sources, of records the public may see
+        (each citable model's own published())."""
+        return super().published().filter(published_q("source")).filter(
+            functools.reduce(
+                operator.or_,
+                (Q(**{f"{entry.cited_as}__in": entry.model.objects.published()}) for entry in CITABLE),
+            )
+        )
+
+
+class CitationManager(models.Manager.from_queryset(CitationQuerySet)):
     def get_by_natural_key(self, key):
         return self.get(key=key)
 

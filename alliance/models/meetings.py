@@ -196,7 +196,22 @@ class Meeting(Named):
             raise ValidationError(errors)
 
 
-class ParticipationManager(models.Manager.from_queryset(RecordQuerySet)):
+class ParticipationQuerySet(RecordQuerySet):
+    def published(self):
+        """Attendees of published meetings that the public can name: by a published
+        person, post or organization, or by the recorded name of one without a person
+        record (a draft person's attendance is not shown under another name)."""
+        # Each as "id IN (published ids)", not a join: four outer joins ORed together
+        # leave the planner only nested loops.
+        return super().published().filter(meeting__in=Meeting.objects.published()).filter(
+            Q(person__in=Person.objects.published())
+            | Q(post__in=Post.objects.published())
+            | Q(organization__in=Organization.objects.published())
+            | Q(person__isnull=True, name_text__gt="")
+        )
+
+
+class ParticipationManager(models.Manager.from_queryset(ParticipationQuerySet)):
     def get_by_natural_key(self, meeting, position):
         return self.get(meeting__slug=meeting, position=position)
 
@@ -304,7 +319,13 @@ class Participation(Publishable):
             raise ValidationError(_("人物・役職・組織・表記のいずれかを入力してください。"))
 
 
-class MeetingDocumentManager(models.Manager.from_queryset(RecordQuerySet)):
+class MeetingDocumentQuerySet(RecordQuerySet):
+    def published(self):
+        """Documents of published meetings that are published agreements."""
+        return super().published().filter(meeting__in=Meeting.objects.published(), agreement__in=Agreement.objects.published())
+
+
+class MeetingDocumentManager(models.Manager.from_queryset(MeetingDocumentQuerySet)):
     def get_by_natural_key(self, meeting, kind, agreement):
         return self.get(meeting__slug=meeting, kind=kind, agreement__slug=agreement)
 

@@ -150,6 +150,11 @@ class Person(Names):
 
 
 class TenureQuerySet(RecordQuerySet):
+    def published(self):
+        """Published tenures of a published person in a published post: a tenure is shown
+        only on those two pages, so with either a draft it is shown nowhere."""
+        return super().published().filter(person__in=Person.objects.published(), post__in=Post.objects.published())
+
     def active_on(self, day: datetime.date):
         """Tenures whose dates allow the person to hold the post on ``day``."""
         return self.filter(active_on_q(day, "start", "end"))

@@ -67,6 +67,18 @@ SQL_FUNCTIONS = [
         END
     $$
     """,
+    # The last day of a partial date's period, as PartialDate.end: 1996 → 1996-12-31 (the
+    # stored day is the first of its period; date + interval is a timestamp without zone).
+    """
+    CREATE OR REPLACE FUNCTION alliance_partial_date_end(day date, prec text) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE prec
+            WHEN 'year' THEN (day + interval '1 year' - interval '1 day')::date
+            WHEN 'month' THEN (day + interval '1 month' - interval '1 day')::date
+            WHEN 'day' THEN day
+        END
+    $$
+    """,
 ]
 
 

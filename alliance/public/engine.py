@@ -23,12 +23,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ..models import LAST_ASCENDING, LAST_DESCENDING, published_q
-from ..partial_dates import PartialDate, overlaps_q
+from ..partial_dates import PartialDate, Precision, overlaps_q
 from .search import normalize_query, search_q
 
 PAGE_SIZE = 50
@@ -90,6 +91,13 @@ class Filter:
         """(name, label, current text) for each box this filter has in the date form."""
         return []
 
+    def parameters(self) -> list[dict]:
+        """Its query parameters as OpenAPI describes them (the codebook lists them too)."""
+        return [{"name": self.param, "in": "query", "description": str(self.label), "schema": self.schema()}]
+
+    def schema(self) -> dict:
+        return {"type": "string"}
+
 
 class ChoicesFilter(Filter):
     """One of a fixed list of choices; a facet with a count beside each."""
@@ -108,6 +116,9 @@ class ChoicesFilter(Filter):
 
     def describe(self, value):
         return f"{self.label}: {dict(self.choices)[value]}"
+
+    def schema(self):
+        return {"type": "string", "enum": [str(value) for value, _label in self.choices]}
 
 
 class ChoiceFilter(ChoicesFilter):
@@ -144,13 +155,19 @@ class RelatedFilter(Filter):
 
     facet = True
 
-    def __init__(self, param, label, field_name, model):
+    def __init__(self, param, label, field_name, model, name_field="name"):
         super().__init__(param, label)
         self.field = field_name
         self.model = model
+        self.name_field = name_field  # what facets show: <name_field>_ja, _en
+        # A model without a status (the sources) is public whole.
+        self.publishable = any(f.name == "status" for f in model._meta.concrete_fields)
+
+    def choosable(self):
+        return self.model.objects.published() if self.publishable else self.model.objects.all()
 
     def parse(self, raw):
-        obj = self.model.objects.published().filter(slug=raw[:120]).first()
+        obj = self.choosable().filter(slug=raw[:120]).first()
         if obj is None:
             raise BadValue(_("「%(value)s」という%(label)sは見つかりません。") % {"value": raw, "label": self.label})
         return obj
@@ -159,15 +176,20 @@ class RelatedFilter(Filter):
         return qs.filter(**{self.field: value})
 
     def describe(self, value):
-        return f"{self.label}: {value.name}"
+        return f"{self.label}: {getattr(value, 'name', None) or value}"
+
+    def parameters(self):
+        [parameter] = super().parameters()
+        return [{**parameter, "description": _("%(label)s（スラッグ）") % {"label": self.label}}]
 
     def facet_options(self, qs, current):
+        name = self.name_field
         rows = (
             qs.order_by()
-            .filter(published_q(self.field))
-            .values_list(f"{self.field}__slug", f"{self.field}__name_ja", f"{self.field}__name_en")
+            .filter(published_q(self.field) if self.publishable else Q())
+            .values_list(f"{self.field}__slug", f"{self.field}__{name}_ja", f"{self.field}__{name}_en")
             .annotate(n=Count("pk"))
-            .order_by("-n", f"{self.field}__name_ja")[:FACET_LIMIT]
+            .order_by("-n", f"{self.field}__{name}_ja")[:FACET_LIMIT]
         )
         english = (get_language() or "ja").startswith("en")
         return [
@@ -201,6 +223,9 @@ class OnDateFilter(Filter):
 
     def describe(self, value):
         return f"{self.label}: {value.isoformat()}"
+
+    def schema(self):
+        return {"type": "string", "format": "date"}
 
     def inputs(self, params):
         return [(self.param, self.label, params.get(self.param, ""))]
@@ -246,6 +271,13 @@ class PeriodFilter(Filter):
         if start:
             return _("%(label)sが%(start)s以降") % {"label": self.label, "start": start.iso()}
         return _("%(label)sが%(end)s以前") % {"label": self.label, "end": end.iso()}
+
+    def parameters(self):
+        schema = {"type": "string", "examples": ["2009", "2009-11", "2009-11-03", "平成21年11月"]}
+        return [
+            {"name": self.param, "in": "query", "description": _("%(label)s（から）") % {"label": self.label}, "schema": schema},
+            {"name": self.end_param, "in": "query", "description": _("%(label)s（まで）") % {"label": self.label}, "schema": schema},
+        ]
 
     def inputs(self, params):
         return [
@@ -310,7 +342,9 @@ def decode_cursor(token: str):
         value, pk = json.loads(raw)
         if isinstance(value, dict):
             value = datetime.date.fromisoformat(value["d"])
-        if not isinstance(pk, int) or not 0 < pk < 2**63 or not (value is None or isinstance(value, str | datetime.date)):
+        if not isinstance(pk, int) or not 0 < pk < 2**63 or not (value is None or isinstance(value, str | datetime.date | int)):
+            raise ValueError
+        if isinstance(value, bool) or (isinstance(value, int) and not 0 < value < 2**63):
             raise ValueError
         if isinstance(value, str):
             # What PostgreSQL can compare: no NUL, no lone surrogate, a bounded length.
@@ -328,30 +362,79 @@ def decode_cursor(token: str):
 @dataclass(frozen=True)
 class Column:
     """One column of an export: its stable snake_case header and the SQL expression that
-    gives its cell, over the entity's ``csv_from`` (``sel`` is the list's ids in order)."""
+    gives its value, over the entity's ``csv_from`` (``sel`` is the list's ids in order).
+
+    ``value`` is what JSON carries (typed: a number, a boolean, a date); ``cell`` is what
+    the CSV writes, when it differs (guarded text, ``true``/``false``). ``type`` and
+    ``codes`` describe the column in the OpenAPI description and the codebook.
+    """
 
     header: str
-    sql: str
+    value: str
+    cell: str = ""
+    type: str = "string"  # string, integer, boolean, date, partial_date, url
+    codes: tuple = ()  # a code list: (code, label) pairs
+    description: str = ""
+    references: str = ""  # the entity whose slug this column holds (a foreign key in the data package)
+
+    @property
+    def sql(self) -> str:
+        """The CSV cell's expression."""
+        return self.cell or self.value
 
 
-def text(header: str, expr: str) -> Column:
-    """Free text, guarded against formulas (alliance_csv_cell, from cells.py)."""
-    return Column(header, f"alliance_csv_cell({expr})")
+def text(header: str, expr: str, description: str = "") -> Column:
+    """Free text, guarded against formulas in the CSV (alliance_csv_cell, from cells.py)."""
+    return Column(header, expr, cell=f"alliance_csv_cell({expr})", description=description)
 
 
-def code(header: str, expr: str) -> Column:
-    """A code, number or boolean the registry itself writes: never a formula."""
-    return Column(header, expr)
+def slug_of(header: str, expr: str, entity: str) -> Column:
+    """The slug of a related record of ``entity``: joinable on that export's ``slug``."""
+    return Column(header, expr, cell=f"alliance_csv_cell({expr})", references=entity)
 
 
-def partial_date(header: str, alias: str, name: str) -> Column:
-    """A partial date in ISO 8601 at its precision (alliance_partial_date, from cells.py)."""
-    return Column(header, f"alliance_partial_date({alias}.{name}_date, {alias}.{name}_precision)")
+def code(header: str, expr: str, codes=(), description: str = "") -> Column:
+    """A code or a slug the registry itself writes: never a formula."""
+    return Column(header, expr, codes=tuple((str(v), label) for v, label in codes), description=description)
+
+
+def integer(header: str, expr: str) -> Column:
+    return Column(header, expr, cell=f"({expr})::text", type="integer")
+
+
+def boolean(header: str, expr: str) -> Column:
+    return Column(header, expr, cell=f"CASE WHEN {expr} THEN 'true' WHEN NOT {expr} THEN 'false' END", type="boolean")
+
+
+def partial_date(header: str, alias: str, name: str) -> list[Column]:
+    """A partial date as four columns a spreadsheet cannot misread: ``signed`` in ISO 8601
+    at its precision (1996, 2009-11, 2017-04-25), ``signed_precision`` (year, month, day),
+    and ``signed_from``/``signed_to``, the first and last day of its period (cells.py)."""
+    day, precision = f"{alias}.{name}_date", f"NULLIF({alias}.{name}_precision, '')"
+    return [
+        Column(header, f"alliance_partial_date({day}, {precision})", type="partial_date"),
+        code(f"{header}_precision", precision, Precision.choices),
+        Column(f"{header}_from", day, cell=f"to_char({day}, 'YYYY-MM-DD')", type="date"),
+        Column(
+            f"{header}_to",
+            f"alliance_partial_date_end({day}, {precision})",
+            cell=f"to_char(alliance_partial_date_end({day}, {precision}), 'YYYY-MM-DD')",
+            type="date",
+        ),
+    ]
 
 
 def permalink(header: str, alias: str) -> Column:
-    """The record's detail URL: the list's absolute URL (the query's one parameter) and its slug."""
-    return Column(header, f"%s || {alias}.slug || '/'")
+    """The record's detail URL: the entity's URL prefix (the query's one parameter) and its slug."""
+    return Column(header, f"%s || {alias}.slug || '/'", type="url")
+
+
+def export_columns(*items) -> list[Column]:
+    """A declaration's columns, flattening the groups (a partial date is four columns)."""
+    out = []
+    for item in items:
+        out += item if isinstance(item, list) else [item]
+    return out
 
 
 def citations_prefetch():
@@ -366,15 +449,19 @@ class Entity:
     """Everything the public sees of one kind of record, declared once.
 
     Its public querysets (list and detail), filters, sorts and search fields; its export
-    columns as (header, expression) pairs; its URLs (``path``: ``/<path>/``,
-    ``/<path>/export.csv``, ``/<path>/<slug>/``, named ``<name>-list``, ``-csv`` and
-    ``-detail``; urls.py is generated from these) and the file stem of its exports.
+    columns as (header, expression) pairs; its URLs (``path``: ``/<path>/``, its exports
+    ``/<path>/export.csv``, ``.json``, ``.ndjson`` and ``.xlsx``, ``/<path>/<slug>/`` and
+    ``/<path>/<slug>/export.json``, named ``<name>-list``, ``-csv``, ``-json``,
+    ``-ndjson``, ``-xlsx``, ``-detail`` and ``-detail-json``; urls.py is generated from
+    these) and the file stem of its exports.
     """
 
     name = ""  # "agreement": alliance:agreement-list, agreement_list.html
     path = ""  # "agreements": the URL path, and the stem of the exported file
     model = None
-    listed = True  # False: only detail pages (organizations, posts)
+    listed = True  # a list page; False: only detail pages (organizations, posts) or only exports
+    exported = None  # list exports (CSV, JSON, NDJSON); None: when it is listed
+    detailed = True  # detail pages /<path>/<slug>/ (an attendee has none)
     old_paths: tuple = ()  # earlier URL paths, redirected here
     search_fields = ("search_text",)
     filters: list = []
@@ -385,6 +472,10 @@ class Entity:
     columns: list = []
     csv_with = ""  # more CTEs after "WITH sel AS (…)", each starting with a comma
     csv_from = ""  # "FROM sel JOIN …": what the columns' expressions read
+
+    @property
+    def has_exports(self) -> bool:
+        return self.listed if self.exported is None else self.exported
 
     def public(self):
         """What the public may see of this model (the rule lives in the model's published())."""
@@ -409,13 +500,43 @@ class Entity:
         select = ",\n    ".join(column.sql for column in self.columns)
         return f"{self.csv_with}\nSELECT\n    {select}\n{self.csv_from}\nORDER BY sel.ord"
 
+    def json_sql(self) -> str:
+        """What follows "WITH sel AS (…)": one JSON object (as text) per row, its keys the
+        CSV's headers and its values typed (numbers, booleans, dates as ISO text)."""
+        # json_build_object keeps the keys in order (jsonb would sort them); it takes
+        # at most 100 arguments, which a test holds the declarations to.
+        pairs = ", ".join(f"'{column.header}', {column.value}" for column in self.columns)
+        return f"{self.csv_with}\nSELECT json_build_object({pairs})::text\n{self.csv_from}\nORDER BY sel.ord"
+
+    def citations(self, pk):
+        """The citations of one of its records, as its detail page lists them."""
+        from ..models import CITABLE, Citation
+
+        cited_as = next(entry.cited_as for entry in CITABLE if entry.model is self.model)
+        return Citation.objects.filter(**{cited_as: pk}).order_by("source__year", "pk")
+
+    def text_sql(self) -> str:
+        """What follows "WITH sel AS (…)": every cell as plain text, unguarded (for XLSX,
+        whose cells are typed as text, so nothing in them is run or converted)."""
+        cells = [(column.value if column.cell.startswith("alliance_csv_cell(") else column.sql) for column in self.columns]
+        select = ",\n    ".join(f"({cell})::text" for cell in cells)
+        return f"{self.csv_with}\nSELECT\n    {select}\n{self.csv_from}\nORDER BY sel.ord"
+
+    def url_prefix(self, request) -> str:
+        """What a record's slug follows in its permalink: ``http://…/<path>/``."""
+        if not self.detailed:
+            return ""
+        from .context_processors import absolute_url
+
+        # urls.py puts a detail page at <path>/<slug>/ under the language's root.
+        return absolute_url(request, f"{reverse('alliance:home')}{self.path}/")
+
     def read(self, params) -> ListState:
         return ListState(self, params)
 
     @property
     def verbose_name_plural(self):
         return self.model._meta.verbose_name_plural
-
 
 
 @dataclass
@@ -463,7 +584,11 @@ class ListState:
         for part in path:
             model = model._meta.get_field(part).related_model
         field = model._meta.get_field(last)
-        return datetime.date if field.get_internal_type() == "DateField" else str
+        if field.get_internal_type() == "DateField":
+            return datetime.date
+        if field.is_relation or field.get_internal_type().endswith(("AutoField", "IntegerField")):
+            return int  # an id (attendees by meeting) or a number
+        return str
 
     # The querysets ----------------------------------------------------------------
 
@@ -513,7 +638,7 @@ class ListState:
 
     def facets(self):
         """For each facet filter: its head (param, label) and its options as
-        (label, count, selected, query string). Plain values, so they can be cached."""
+        (label, count, selected, query string, value). Plain values, so they can be cached."""
         out = []
         for flt in self.entity.filters:
             if not flt.facet:
@@ -521,7 +646,7 @@ class ListState:
             options = []
             for value, label, count, selected in flt.facet_options(self.filtered(skip=flt), self.values.get(flt.param)):
                 link = self.query_string(**{flt.param: None if selected else value, "after": None, "before": None})
-                options.append((str(label), count, selected, link))
+                options.append((str(label), count, selected, link, value))
             out.append((FacetHead(flt.param, str(flt.label)), options))
         return out
 

@@ -5,25 +5,30 @@ an export joins in are tested against ``published_sql``. Both are defined next t
 other in models/base.py, so neither is written here.
 """
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
+    CITABLE,
     Agreement,
     AgreementRelation,
     Body,
+    Citation,
     Country,
     Force,
     Level,
     Meeting,
     MeetingDocument,
+    NameBasis,
     Organization,
     Participation,
     Person,
     Post,
     Seat,
     Side,
+    Source,
     Tenure,
     published_q,
     published_sql,
@@ -33,15 +38,20 @@ from .engine import (
     BooleanFilter,
     ChoiceFilter,
     ChoicesFilter,
+    Column,
     Entity,
     OnDateFilter,
     PeriodFilter,
     RelatedFilter,
     Sort,
+    boolean,
     citations_prefetch,
     code,
+    export_columns,
+    integer,
     partial_date,
     permalink,
+    slug_of,
     text,
 )
 
@@ -105,37 +115,48 @@ class AgreementEntity(Entity):
             attendees("meeting_documents__meeting__participations"),
         )
 
-    columns = [
+    columns = export_columns(
         text("slug", "a.slug"),
         text("name_ja", "a.name_ja"),
         text("name_en", "a.name_en"),
-        code("name_en_basis", "a.name_en_basis"),
+        code("name_en_basis", "NULLIF(a.name_en_basis, '')", NameBasis.choices),
         text("abbreviation", "a.abbreviation"),
-        code("kind", "a.kind"),
+        code("kind", "a.kind", Agreement.Kind.choices),
         text("official_name_ja", "a.official_name_ja"),
         text("official_name_en", "a.official_name_en"),
         text("parties", "parties.names"),
+        text("parties_en", "parties.names_en"),
+        text("party_slugs", "parties.slugs"),
         partial_date("signed", "a", "signed"),
         partial_date("approved", "a", "approved"),
         partial_date("in_force", "a", "in_force"),
         partial_date("ended", "a", "ended"),
         text("relations", "relations.labels"),
         text("summary_ja", "a.summary_ja"),
+        text("summary_en", "a.summary_en"),
         permalink("url", "a"),
-    ]
+    )
+    # A relation as "kind:slug", read from this agreement: "supersedes:security-treaty-1951"
+    # from the subject's side, "superseded_by:security-treaty-1960" from the object's.
+    inverse_kind = "CASE ar.kind {} END".format(
+        " ".join(f"WHEN '{kind}' THEN '{inverse}'" for kind, inverse in AgreementRelation.INVERSE.items())
+    )
     csv_with = f"""
         , parties AS (
-            SELECT ap.agreement_id, string_agg(o.name_ja, '; ' ORDER BY o.country, o.name_ja) AS names
+            SELECT ap.agreement_id,
+                string_agg(o.name_ja, '; ' ORDER BY o.country, o.name_ja, o.slug) AS names,
+                string_agg(o.name_en, '; ' ORDER BY o.country, o.name_ja, o.slug) AS names_en,
+                string_agg(o.slug, '; ' ORDER BY o.country, o.name_ja, o.slug) AS slugs
             FROM sel JOIN alliance_agreement_parties ap ON ap.agreement_id = sel.id
             JOIN alliance_organization o ON o.id = ap.organization_id AND {published_sql("o")}
             GROUP BY ap.agreement_id
         ), relations AS (
             SELECT r.agreement_id, string_agg(r.label, '; ' ORDER BY r.direction, r.label) AS labels FROM (
-                SELECT ar.subject_id AS agreement_id, 0 AS direction, ar.kind || ' ' || a2.name_ja AS label
+                SELECT ar.subject_id AS agreement_id, 0 AS direction, ar.kind || ':' || a2.slug AS label
                 FROM sel JOIN alliance_agreementrelation ar ON ar.subject_id = sel.id AND {published_sql("ar")}
                 JOIN alliance_agreement a2 ON a2.id = ar.object_id AND {published_sql("a2")}
                 UNION ALL
-                SELECT ar.object_id, 1, ar.kind || '_by ' || a2.name_ja
+                SELECT ar.object_id, 1, {inverse_kind} || ':' || a2.slug
                 FROM sel JOIN alliance_agreementrelation ar ON ar.object_id = sel.id AND {published_sql("ar")}
                 JOIN alliance_agreement a2 ON a2.id = ar.subject_id AND {published_sql("a2")}
             ) r GROUP BY r.agreement_id
@@ -186,30 +207,41 @@ class BodyEntity(Entity):
 
     def detail_context(self, obj):
         seats = list(obj.seats.all())
-        return {"sides": [(label, [s for s in seats if s.side == value]) for value, label in Side.choices]}
+        return {
+            "sides": [(label, [s for s in seats if s.side == value]) for value, label in Side.choices],
+            "feed_href": reverse("alliance:body-feed", args=[obj.slug]),
+        }
 
-    columns = [
+    columns = export_columns(
         text("slug", "b.slug"),
         text("name_ja", "b.name_ja"),
         text("name_en", "b.name_en"),
-        code("name_en_basis", "b.name_en_basis"),
+        code("name_en_basis", "NULLIF(b.name_en_basis, '')", NameBasis.choices),
         text("abbreviation", "b.abbreviation"),
-        code("kind", "b.kind"),
-        code("level", "b.level"),
+        code("kind", "b.kind", Body.Kind.choices),
+        code("level", "NULLIF(b.level, '')", Level.choices),
         text("parent", "parent.name_ja"),
+        text("parent_en", "parent.name_en"),
+        slug_of("parent_slug", "parent.slug", "body"),
         partial_date("established", "b", "established"),
         partial_date("ended", "b", "ended"),
         text("legal_basis", "basis.name_ja"),
+        text("legal_basis_en", "basis.name_en"),
+        slug_of("legal_basis_slug", "basis.slug", "agreement"),
         text("legal_basis_article", "b.legal_basis_article"),
         text("purpose_ja", "b.purpose_ja"),
+        text("purpose_en", "b.purpose_en"),
         permalink("url", "b"),
-    ]
+    )
     csv_from = f"""FROM sel JOIN alliance_body b ON b.id = sel.id
         LEFT JOIN alliance_body parent ON parent.id = b.parent_id AND {published_sql("parent")}
         LEFT JOIN alliance_agreement basis ON basis.id = b.legal_basis_id AND {published_sql("basis")}"""
 
 
 # --- seats -----------------------------------------------------------------------
+
+
+MEMBER_TYPES = [("post", _("役職")), ("organization", _("組織")), ("person", _("人物"))]
 
 
 class SeatEntity(Entity):
@@ -244,24 +276,28 @@ class SeatEntity(Entity):
     def detail_queryset(self):
         return self.model.objects.with_holders().prefetch_related(citations_prefetch())
 
-    columns = [
+    columns = export_columns(
         text("slug", "s.slug"),
         text("body", "b.name_ja"),
-        text("body_slug", "b.slug"),
-        code("side", "s.side"),
+        text("body_en", "b.name_en"),
+        slug_of("body_slug", "b.slug", "body"),
+        code("side", "s.side", Side.choices),
         text("member", "COALESCE(po.name_ja, o.name_ja, pe.name_ja)"),
+        text("member_en", "COALESCE(po.name_en, o.name_en, pe.name_en)"),
+        text("member_slug", "COALESCE(po.slug, o.slug, pe.slug)"),
         code(
             "member_type",
             "CASE WHEN s.post_id IS NOT NULL THEN 'post' WHEN s.organization_id IS NOT NULL THEN 'organization' "
             "ELSE 'person' END",
+            MEMBER_TYPES,
         ),
         text("role", "s.role"),
-        code("level", "s.level"),
-        code("as_needed", "CASE WHEN s.as_needed THEN 'true' ELSE 'false' END"),
+        code("level", "NULLIF(s.level, '')", Level.choices),
+        boolean("as_needed", "s.as_needed"),
         partial_date("start", "s", "start"),
         partial_date("end", "s", "end"),
         permalink("url", "s"),
-    ]
+    )
     # The list holds only seats whose body and holder are published (Seat's published()).
     csv_from = """FROM sel JOIN alliance_membership s ON s.id = sel.id
         JOIN alliance_body b ON b.id = s.body_id
@@ -295,7 +331,7 @@ class PersonEntity(Entity):
 
     def detail_queryset(self):
         return super().detail_queryset().prefetch_related(
-            Prefetch("tenures", queryset=Tenure.objects.published().filter(published_q("post")).select_related("post")),
+            Prefetch("tenures", queryset=Tenure.objects.published().select_related("post")),
             Prefetch("seats", queryset=Seat.objects.with_holders()),
             Prefetch(
                 "participations",
@@ -307,18 +343,23 @@ class PersonEntity(Entity):
             attendees("participations__meeting__participations"),
         )
 
-    columns = [
+    columns = export_columns(
         text("slug", "p.slug"),
         text("name_ja", "p.name_ja"),
         text("name_en", "p.name_en"),
-        code("name_en_basis", "p.name_en_basis"),
-        code("country", "p.country"),
+        code("name_en_basis", "NULLIF(p.name_en_basis, '')", NameBasis.choices),
+        code("country", "p.country", Country.choices),
         permalink("url", "p"),
-    ]
+    )
     csv_from = "FROM sel JOIN alliance_person p ON p.id = sel.id"
 
 
 # --- meetings --------------------------------------------------------------------
+
+
+def one_line(expr):
+    """Lines of text as one cell: trimmed, blank lines dropped, joined with "; "."""
+    return rf"regexp_replace(btrim({expr}, E' \t\r\n'), E'[ \t]*[\r\n]+[ \t\r\n]*', '; ', 'g')"
 
 
 class MeetingEntity(Entity):
@@ -365,26 +406,29 @@ class MeetingEntity(Entity):
             )
         )
 
-    columns = [
+    columns = export_columns(
         text("slug", "m.slug"),
         text("name_ja", "m.name_ja"),
         text("name_en", "m.name_en"),
-        code("name_en_basis", "m.name_en_basis"),
+        code("name_en_basis", "NULLIF(m.name_en_basis, '')", NameBasis.choices),
         text("body", "b.name_ja"),
-        code("kind", "m.kind"),
-        code("session_number", "m.session_number"),
+        text("body_en", "b.name_en"),
+        slug_of("body_slug", "b.slug", "body"),
+        code("kind", "m.kind", Meeting.Kind.choices),
+        integer("session_number", "m.session_number"),
         partial_date("start", "m", "start"),
         partial_date("end", "m", "end"),
         text("place_ja", "m.place_ja"),
+        text("place_en", "m.place_en"),
         text("attendees", "attendees.labels"),
         text("documents", "documents.labels"),
-        text(
-            "outcomes_ja",
-            r"regexp_replace(btrim(m.outcomes_ja, E' \t\r\n'), E'[ \t]*[\r\n]+[ \t\r\n]*', '; ', 'g')",
-        ),
+        text("document_slugs", "documents.slugs"),
+        text("outcomes_ja", one_line("m.outcomes_ja")),
+        text("outcomes_en", one_line("m.outcomes_en")),
         text("summary_ja", "m.summary_ja"),
+        text("summary_en", "m.summary_en"),
         permalink("url", "m"),
-    ]
+    )
     # Attendees and documents are aggregated once for all selected meetings and joined:
     # a correlated subquery per meeting is ten times slower at 100,000 meetings.
     csv_with = f"""
@@ -403,7 +447,9 @@ class MeetingEntity(Entity):
                 ORDER BY p.meeting_id, p.position
             ) x WHERE x.who <> '' GROUP BY x.meeting_id
         ), documents AS (
-            SELECT d.meeting_id, string_agg(d.kind || ': ' || a.name_ja, '; ' ORDER BY d.kind, a.name_ja) AS labels
+            SELECT d.meeting_id,
+                string_agg(d.kind || ': ' || a.name_ja, '; ' ORDER BY d.kind, a.name_ja, a.slug) AS labels,
+                string_agg(d.kind || ':' || a.slug, '; ' ORDER BY d.kind, a.name_ja, a.slug) AS slugs
             FROM sel JOIN alliance_meetingdocument d ON d.meeting_id = sel.id AND {published_sql("d")}
             JOIN alliance_agreement a ON a.id = d.agreement_id AND {published_sql("a")}
             GROUP BY d.meeting_id
@@ -414,6 +460,196 @@ class MeetingEntity(Entity):
         LEFT JOIN documents ON documents.meeting_id = m.id"""
 
 
+# --- attendees: exports only --------------------------------------------------------
+
+
+class AttendeeEntity(Entity):
+    """One row per attendee of a meeting, for joining on meetings, people and posts: the
+    meetings' CSV holds them only as one joined cell. Exports only, no pages."""
+
+    name = "attendee"
+    path = "attendees"
+    model = Participation
+    listed = False
+    exported = True
+    detailed = False
+    search_fields = (
+        "meeting__search_text",
+        "person__search_text",
+        "post__search_text",
+        "organization__search_text",
+        "name_text",
+        "role",
+    )
+    filters = [
+        RelatedFilter("meeting", _("会議"), "meeting", Meeting),
+        RelatedFilter("body", _("協議体・形式"), "meeting__body", Body),
+        RelatedFilter("person", _("人物"), "person", Person),
+        ChoiceFilter("side", _("側"), "side", Side.choices),
+        PeriodFilter(_("開催"), "meeting__start"),
+    ]
+    # By meeting, then in the order they were recorded (the meeting's own order).
+    sorts = {"meeting": Sort(_("会議"), "meeting_id")}
+    default_sort = "meeting"
+
+    def public(self):
+        return self.model.objects.published()
+
+    columns = export_columns(
+        slug_of("meeting_slug", "m.slug", "meeting"),
+        text("meeting", "m.name_ja"),
+        text("meeting_en", "m.name_en"),
+        partial_date("meeting_start", "m", "start"),
+        text("body", "b.name_ja"),
+        text("body_en", "b.name_en"),
+        slug_of("body_slug", "b.slug", "body"),
+        integer("position", "p.position"),
+        code("side", "p.side", Side.choices),
+        text("person", "pe.name_ja"),
+        text("person_en", "pe.name_en"),
+        slug_of("person_slug", "pe.slug", "person"),
+        text("post", "po.name_ja"),
+        text("post_en", "po.name_en"),
+        text("post_slug", "po.slug"),
+        text("organization", "o.name_ja"),
+        text("organization_en", "o.name_en"),
+        text("organization_slug", "o.slug"),
+        text("name_text", "CASE WHEN p.person_id IS NULL THEN NULLIF(p.name_text, '') END"),
+        text("role", "NULLIF(p.role, '')"),
+    )
+    # A draft person, post or organization is left blank, as on the meeting's page.
+    csv_from = f"""FROM sel JOIN alliance_participation p ON p.id = sel.id
+        JOIN alliance_meeting m ON m.id = p.meeting_id
+        LEFT JOIN alliance_body b ON b.id = m.body_id AND {published_sql("b")}
+        LEFT JOIN alliance_person pe ON pe.id = p.person_id AND {published_sql("pe")}
+        LEFT JOIN alliance_post po ON po.id = p.post_id AND {published_sql("po")}
+        LEFT JOIN alliance_organization o ON o.id = p.organization_id AND {published_sql("o")}"""
+
+
+# --- citations: exports only --------------------------------------------------------
+
+
+class RecordTypeFilter(ChoicesFilter):
+    """The kind of record a citation is evidence for: the name of its foreign key."""
+
+    def __init__(self):
+        super().__init__("record_type", _("記録の種類"), [(e.cited_as, e.model._meta.verbose_name) for e in CITABLE])
+
+    def apply(self, qs, value):
+        return qs.filter(**{f"{value}__isnull": False})
+
+    def facet_options(self, qs, current):
+        counts = qs.order_by().aggregate(
+            **{f"n_{value}": Count("pk", filter=Q(**{f"{value}__isnull": False})) for value, _label in self.choices}
+        )
+        return [(value, label, counts[f"n_{value}"], value == current) for value, label in self.choices]
+
+
+# The records without a slug are named by their natural key joined with "/", as the
+# citation import reads them: (joins, expression) over the citation ``c``.
+NATURAL_KEYS = {
+    "agreement_relation": (
+        """LEFT JOIN alliance_agreementrelation rel ON rel.id = c.agreement_relation_id
+        LEFT JOIN alliance_agreement rel_s ON rel_s.id = rel.subject_id
+        LEFT JOIN alliance_agreement rel_o ON rel_o.id = rel.object_id""",
+        "rel_s.slug || '/' || rel.kind || '/' || rel_o.slug",
+    ),
+    "participation": (
+        """LEFT JOIN alliance_participation pa ON pa.id = c.participation_id
+        LEFT JOIN alliance_meeting pa_m ON pa_m.id = pa.meeting_id""",
+        "pa_m.slug || '/' || pa.position",
+    ),
+    "meeting_document": (
+        """LEFT JOIN alliance_meetingdocument md ON md.id = c.meeting_document_id
+        LEFT JOIN alliance_meeting md_m ON md_m.id = md.meeting_id
+        LEFT JOIN alliance_agreement md_a ON md_a.id = md.agreement_id""",
+        "md_m.slug || '/' || md.kind || '/' || md_a.slug",
+    ),
+}
+
+
+def cited_record_sql():
+    """(joins, record_type expression, record_slug expression), one branch per citable model."""
+    joins, types, slugs = [], [], []
+    for entry in CITABLE:
+        name = entry.cited_as
+        if name in NATURAL_KEYS:
+            join, slug = NATURAL_KEYS[name]
+        else:
+            join = f"LEFT JOIN {entry.model._meta.db_table} r_{name} ON r_{name}.id = c.{name}_id"
+            slug = f"r_{name}.slug"
+        joins.append(join)
+        types.append(f"WHEN c.{name}_id IS NOT NULL THEN '{name}'")
+        slugs.append(f"WHEN c.{name}_id IS NOT NULL THEN {slug}")
+    return "\n        ".join(joins), f"CASE {' '.join(types)} END", f"CASE {' '.join(slugs)} END"
+
+
+class CitationEntity(Entity):
+    """The evidence as data: one row per citation of a published record."""
+
+    name = "citation"
+    path = "citations"
+    model = Citation
+    listed = False
+    exported = True
+    detailed = False
+    search_fields = ("quote", "locator")
+    filters = [
+        RelatedFilter("source", _("資料"), "source", Source, name_field="title"),
+        RecordTypeFilter(),
+    ]
+    sorts = {"source": Sort(_("資料"), "source_id")}
+    default_sort = "source"
+
+    _joins, _type, _slug = cited_record_sql()
+    columns = export_columns(
+        code("record_type", _type, [(e.cited_as, e.model._meta.verbose_name) for e in CITABLE]),
+        text("record_slug", _slug),
+        text("field", "NULLIF(c.field, '')"),
+        slug_of("source_slug", "s.slug", "source"),
+        text("locator", "c.locator"),
+        text("quote", "c.quote"),
+        code("key", "c.key"),
+    )
+    csv_from = f"""FROM sel JOIN alliance_citation c ON c.id = sel.id
+        JOIN alliance_source s ON s.id = c.source_id
+        {_joins}"""
+
+
+# --- sources: exports only ----------------------------------------------------------
+
+
+class SourceEntity(Entity):
+    """The source texts that citations point into: public whole (they have no drafts)."""
+
+    name = "source"
+    path = "sources"
+    model = Source
+    listed = False
+    exported = True
+    detailed = False
+    search_fields = ("slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "part")
+    sorts = {"slug": Sort(_("スラッグ"), "slug")}
+    default_sort = "slug"
+
+    def public(self):
+        return self.model.objects.published()
+
+    columns = export_columns(
+        text("slug", "s.slug"),
+        text("title_ja", "s.title_ja"),
+        text("title_en", "s.title_en"),
+        text("publisher_ja", "s.publisher_ja"),
+        text("publisher_en", "s.publisher_en"),
+        text("edition", "s.edition"),
+        integer("year", "s.year"),
+        text("part", "s.part"),
+        Column("source_url", "NULLIF(s.url, '')", type="url"),
+        text("licence", "s.licence"),
+    )
+    csv_from = "FROM sel JOIN alliance_source s ON s.id = sel.id"
+
+
 # --- detail pages only -------------------------------------------------------------
 
 
@@ -422,6 +658,20 @@ class OrganizationEntity(Entity):
     path = "organizations"
     model = Organization
     listed = False
+    columns = export_columns(
+        text("slug", "o.slug"),
+        text("name_ja", "o.name_ja"),
+        text("name_en", "o.name_en"),
+        text("abbreviation", "o.abbreviation"),
+        code("kind", "o.kind", Organization.Kind.choices),
+        code("country", "o.country", Country.choices),
+        text("parent", "parent.name_ja"),
+        text("parent_en", "parent.name_en"),
+        text("parent_slug", "parent.slug"),
+        permalink("url", "o"),
+    )
+    csv_from = f"""FROM sel JOIN alliance_organization o ON o.id = sel.id
+        LEFT JOIN alliance_organization parent ON parent.id = o.parent_id AND {published_sql("parent")}"""
 
     def detail_queryset(self):
         return super().detail_queryset().select_related("parent").prefetch_related(
@@ -437,10 +687,23 @@ class PostEntity(Entity):
     path = "posts"
     model = Post
     listed = False
+    columns = export_columns(
+        text("slug", "po.slug"),
+        text("name_ja", "po.name_ja"),
+        text("name_en", "po.name_en"),
+        text("abbreviation", "po.abbreviation"),
+        code("country", "po.country", Country.choices),
+        text("organization", "o.name_ja"),
+        text("organization_en", "o.name_en"),
+        text("organization_slug", "o.slug"),
+        permalink("url", "po"),
+    )
+    csv_from = f"""FROM sel JOIN alliance_post po ON po.id = sel.id
+        LEFT JOIN alliance_organization o ON o.id = po.organization_id AND {published_sql("o")}"""
 
     def detail_queryset(self):
         return super().detail_queryset().select_related("organization").prefetch_related(
-            Prefetch("tenures", queryset=Tenure.objects.published().filter(published_q("person")).select_related("person")),
+            Prefetch("tenures", queryset=Tenure.objects.published().select_related("person")),
             Prefetch("seats", queryset=Seat.objects.with_holders()),
             Prefetch(
                 "participations",
@@ -461,9 +724,14 @@ ENTITIES = {
         SeatEntity(),
         PersonEntity(),
         MeetingEntity(),
+        AttendeeEntity(),
+        CitationEntity(),
+        SourceEntity(),
         OrganizationEntity(),
         PostEntity(),
     )
 }
 # The entities with a public list, in the order the site shows them.
 LISTS = {name: entity for name, entity in ENTITIES.items() if entity.listed}
+# The entities with list exports (CSV, JSON, NDJSON): the lists, and the attendees.
+EXPORTS = {name: entity for name, entity in ENTITIES.items() if entity.has_exports}

@@ -1,8 +1,11 @@
 """The public site's URLs, generated from the entity declarations (entities.py).
 
-Each entity with a list answers at ``/<path>/``, ``/<path>/export.csv`` and
-``/<path>/<slug>/`` (named ``<name>-list``, ``-csv`` and ``-detail``); a detail-only
-entity at ``/<path>/<slug>/``. An entity's earlier paths redirect permanently.
+Each entity with a list answers at ``/<path>/`` (named ``<name>-list``); each with
+exports at ``/<path>/export.csv``, ``export.json`` (a page, as the list),
+``export.ndjson`` and ``export.xlsx`` (the whole list) (``-csv``, ``-json``,
+``-ndjson``, ``-xlsx``); each with detail
+pages at ``/<path>/<slug>/`` and ``/<path>/<slug>/export.json`` (``-detail``,
+``-detail-json``). An entity's earlier paths redirect permanently.
 """
 
 from django.urls import path
@@ -10,22 +13,39 @@ from django.views.generic import RedirectView
 
 from . import views
 from .entities import ENTITIES
+from .feeds import ChangesFeed
 
 app_name = "alliance"
 
 
-def entity_patterns(entity):
-    patterns = []
+def entity_routes(entity):
+    """(path suffix, view class, name suffix) of every URL the entity answers at."""
+    routes = []
     if entity.listed:
-        patterns += [
-            path(f"{entity.path}/", views.PublicListView.as_view(entity=entity.name), name=f"{entity.name}-list"),
-            path(f"{entity.path}/export.csv", views.PublicCsvView.as_view(entity=entity.name), name=f"{entity.name}-csv"),
+        routes.append(("", views.PublicListView, "list"))
+    if entity.has_exports:
+        routes += [
+            ("export.csv", views.PublicCsvView, "csv"),
+            ("export.json", views.PublicJsonView, "json"),
+            ("export.ndjson", views.PublicNdjsonView, "ndjson"),
+            ("export.xlsx", views.PublicXlsxView, "xlsx"),
         ]
-    patterns.append(
-        path(f"{entity.path}/<slug:slug>/", views.PublicDetailView.as_view(entity=entity.name), name=f"{entity.name}-detail")
-    )
+    if entity.detailed:
+        routes += [
+            ("<slug:slug>/", views.PublicDetailView, "detail"),
+            ("<slug:slug>/export.json", views.PublicDetailJsonView, "detail-json"),
+        ]
+    return routes
+
+
+def entity_patterns(entity):
+    routes = entity_routes(entity)
+    patterns = [
+        path(f"{entity.path}/{suffix}", view.as_view(entity=entity.name), name=f"{entity.name}-{target}")
+        for suffix, view, target in routes
+    ]
     for old in entity.old_paths:
-        for suffix, target in [("", "list"), ("export.csv", "csv"), ("<slug:slug>/", "detail")]:
+        for suffix, _view, target in routes:
             redirect = RedirectView.as_view(pattern_name=f"alliance:{entity.name}-{target}", permanent=True, query_string=True)
             patterns.append(path(f"{old}/{suffix}", redirect))
     return patterns
@@ -38,4 +58,10 @@ urlpatterns = [
     path("structure/", views.structure, name="structure"),
     path("structure/<slug:slug>/", views.structure, name="structure-of"),
     path("chronology/", views.chronology, name="chronology"),
+    path("data/", views.data, name="data"),
+    path("data/datapackage.json", views.datapackage, name="datapackage"),
+    path("data/alliance-registry.zip", views.datapackage_zip, name="datapackage-zip"),
+    path("feed/", views.public_page(ChangesFeed()), name="feed"),
+    path(f"{ENTITIES['body'].path}/<slug:slug>/feed/", views.public_page(ChangesFeed()), name="body-feed"),
+    path("api/openapi.json", views.openapi_document, name="openapi"),
 ]

@@ -1,13 +1,16 @@
-"""The public, read-only site: home, search, lists with CSV, detail pages and the charts."""
+"""The public, read-only site: home, search, lists and their exports (CSV, XLSX, JSON,
+NDJSON), detail pages and their JSON, the charts, the codebook, the OpenAPI
+description, the data package and the feeds."""
 
 import hashlib
+import tempfile
 import zlib
 from functools import wraps
 
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, ExtractYear
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -16,11 +19,11 @@ from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
 from ..models import Agreement, Body, Level, Meeting, Seat, Side, Source
-from . import export
+from . import codebook, export, openapi, package
 from .caching import page_etag, registry_version
 from .context_processors import absolute_url
 from .engine import PAGE_SIZE, export_filename
-from .entities import ENTITIES, LISTS, attendees
+from .entities import ENTITIES, EXPORTS, LISTS, attendees
 from .search import normalize_query, search_q
 
 PAGE_CACHE_SECONDS = 3600
@@ -66,7 +69,8 @@ def public_page(view):
 def home(request):
     counts = [(entity, entity.verbose_name_plural, entity.public().count()) for entity in LISTS.values()]
     sources = Source.objects.published().order_by("year", "slug")
-    return render(request, "alliance/home.html", {"counts": counts, "sources": sources})
+    context = {"counts": counts, "sources": sources, "feed_href": reverse("alliance:feed")}
+    return render(request, "alliance/home.html", context)
 
 
 @public_page
@@ -113,6 +117,8 @@ class PublicListView(EntityView):
             "first_query": state.query_string(after=None, before=None) if state.cursor else None,
             "csv_query": state.query_string(),
             "csv_url": f"alliance:{entity.name}-csv",
+            "xlsx_url": f"alliance:{entity.name}-xlsx",
+            "json_href": self.with_query(reverse(f"alliance:{entity.name}-json"), state.query_string()),
             "page_size": PAGE_SIZE,
             "verbose_name_plural": entity.verbose_name_plural,
             "coverage": entity.coverage,
@@ -120,12 +126,16 @@ class PublicListView(EntityView):
         return render(request, f"alliance/{entity.name}_list.html", context)
 
     @staticmethod
+    def with_query(url, query):
+        return f"{url}?{query}" if query else url
+
+    @staticmethod
     def summary(request, entity, state):
         """The count and the facet counts: whole-table aggregates, so they are cached until
         the registry changes (its version is in the key), per list, query and language."""
         params = state.query_string(after=None, before=None)
         digest = hashlib.sha256(f"{get_language()}|{registry_version(request)}|{params}".encode()).hexdigest()
-        key = f"list:{entity.name}:{digest}"
+        key = f"list2:{entity.name}:{digest}"
         summary = cache.get(key)
         if summary is None:
             summary = {"count": state.count(), "facets": state.facets()}
@@ -140,12 +150,97 @@ class PublicCsvView(EntityView):
     def get(self, request):
         entity = self.declaration
         state = entity.read(request.GET)
-        # A record's permalink is the list's URL and its slug (see urls.py).
-        url_prefix = absolute_url(request, reverse(f"alliance:{entity.name}-list"))
-        rows = export.stream(state.queryset(), entity, url_prefix)
+        rows = export.stream(state.queryset(), entity, entity.url_prefix(request))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path)}"'
         return response
+
+
+JSON_OPTIONS = {"ensure_ascii": False}
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicJsonView(EntityView):
+    """One page of the current list as JSON: the same filters, search, sort and cursors as
+    the page; its rows carry the CSV's columns, with the count, facets and page links."""
+
+    def get(self, request):
+        entity = self.declaration
+        state = entity.read(request.GET)
+        rows, next_cursor, prev_cursor = state.page()
+        summary = PublicListView.summary(request, entity, state)
+        here = absolute_url(request, reverse(f"alliance:{entity.name}-json"))
+        link = PublicListView.with_query
+        data = {
+            "count": summary["count"],
+            "next": link(here, state.query_string(after=next_cursor, before=None)) if next_cursor else None,
+            "previous": link(here, state.query_string(before=prev_cursor, after=None)) if prev_cursor else None,
+            "notices": [str(notice) for notice in state.notices],
+            "facets": {
+                head.param: {
+                    "label": head.label,
+                    "options": [
+                        {"value": value, "label": label, "count": count, "selected": selected}
+                        for label, count, selected, _link, value in options
+                    ],
+                }
+                for head, options in summary["facets"]
+            },
+            "csv": link(absolute_url(request, reverse(f"alliance:{entity.name}-csv")), state.query_string()),
+            "ndjson": link(absolute_url(request, reverse(f"alliance:{entity.name}-ndjson")), state.query_string()),
+            "rows": export.json_rows(entity, [row.pk for row in rows], entity.url_prefix(request)),
+        }
+        return JsonResponse(data, json_dumps_params=JSON_OPTIONS)
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicNdjsonView(EntityView):
+    """The whole current list as NDJSON, one object per line, written by PostgreSQL and streamed."""
+
+    def get(self, request):
+        entity = self.declaration
+        state = entity.read(request.GET)
+        rows = export.stream_ndjson(state.queryset(), entity, entity.url_prefix(request))
+        response = StreamingHttpResponse(rows, content_type="application/x-ndjson; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path, "ndjson")}"'
+        return response
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicXlsxView(EntityView):
+    """The whole current list as an XLSX workbook whose cells are all text."""
+
+    def get(self, request):
+        entity = self.declaration
+        state = entity.read(request.GET)
+        spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+        export.write_xlsx(spool, state.queryset(), entity, entity.url_prefix(request))
+        spool.seek(0)
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=export_filename(entity.path, "xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicDetailJsonView(EntityView):
+    """One record as JSON: the CSV's columns, and its citations (source, locator, quote, field)."""
+
+    def get(self, request, slug):
+        entity = self.declaration
+        pk = entity.public().filter(slug=slug).values_list("pk", flat=True).first()
+        if pk is None:
+            raise Http404("no such published record")
+        record = export.json_rows(entity, [pk], entity.url_prefix(request))[0]
+        record["citations"] = [
+            {"source_slug": source, "locator": locator, "quote": quote, "field": field}
+            for source, locator, quote, field in entity.citations(pk).values_list(
+                "source__slug", "locator", "quote", "field"
+            )
+        ]
+        return JsonResponse(record, json_dumps_params=JSON_OPTIONS)
 
 
 @method_decorator(public_page, name="dispatch")
@@ -160,7 +255,12 @@ class PublicDetailView(EntityView, DetailView):
         return [f"alliance/{self.declaration.name}_detail.html"]
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **self.declaration.detail_context(self.object)}
+        json_href = reverse(f"alliance:{self.declaration.name}-detail-json", args=[self.object.slug])
+        return {
+            **super().get_context_data(**kwargs),
+            **self.declaration.detail_context(self.object),
+            "json_href": json_href,
+        }
 
 
 LEVEL_ORDER = [value for value, _label in Level.choices]
@@ -246,3 +346,30 @@ def chronology(request):
     timeline = [(year, sorted(items, key=lambda e: (e[0], e[1]))) for year, items in sorted(events.items())]
     index = [(year, counts[year]) for year in years]
     return render(request, "alliance/chronology.html", {"timeline": timeline, "index": index, "selected": selected})
+
+
+@public_page
+def data(request):
+    """The codebook: every export, its URLs, columns and code lists, from the declarations."""
+    context = {"exports": codebook.exports(), "detail_only": codebook.detail_only(), "code_lists": codebook.code_lists()}
+    return render(request, "alliance/data.html", context)
+
+
+@public_page
+def openapi_document(request):
+    """The OpenAPI description of the exports, in the request's language."""
+    return JsonResponse(openapi.document(), json_dumps_params=JSON_OPTIONS)
+
+
+@public_page
+def datapackage(request):
+    """The Frictionless descriptor of every export, pointing at their URLs."""
+    paths = {name: absolute_url(request, reverse(f"alliance:{name}-csv")) for name in EXPORTS}
+    return JsonResponse(package.descriptor(paths), json_dumps_params={**JSON_OPTIONS, "indent": 2})
+
+
+@public_page
+def datapackage_zip(request):
+    """The whole published registry in one download: the descriptor and every CSV."""
+    filename = export_filename("package", "zip")
+    return FileResponse(package.zip_file(request), as_attachment=True, filename=filename, content_type="application/zip")

@@ -1,0 +1,187 @@
+"""The OpenAPI description of the exports, generated from the entity declarations.
+
+Paths from the generated URLs, parameters from each entity's filters and sorts, the row
+schema from its columns (the same headers, types and code lists as the CSV and JSON),
+labels from the codebook, in the language of the request.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .codebook import column_label
+from .entities import ENTITIES
+
+PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+def column_schema(entity, column) -> dict:
+    schema = {
+        "string": {"type": "string"},
+        "integer": {"type": "integer"},
+        "boolean": {"type": "boolean"},
+        "date": {"type": "string", "format": "date"},
+        "partial_date": {"type": "string", "pattern": PARTIAL_DATE},
+        "url": {"type": "string", "format": "uri"},
+    }[column.type]
+    schema = {**schema, "type": [schema["type"], "null"], "description": str(column_label(entity, column))}
+    if column.codes:
+        schema["enum"] = [code for code, _label in column.codes] + [None]
+    return schema
+
+
+def schema_name(entity, suffix) -> str:
+    return entity.name.title().replace("_", "") + suffix
+
+
+def ref(name) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def list_parameters(entity) -> list[dict]:
+    parameters = [
+        {"name": "q", "in": "query", "description": _("検索語（空白区切りで、すべてを含む）"), "schema": {"type": "string"}},
+        {"name": "sort", "in": "query", "description": _("並べ替え"), "schema": {"type": "string", "enum": list(entity.sorts)}},
+    ]
+    for flt in entity.filters:
+        parameters += flt.parameters()
+    return parameters
+
+
+CURSORS = [
+    {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
+    for name, description in [("after", "next page cursor (from `next`)"), ("before", "previous page cursor (from `previous`)")]
+]
+
+
+def path_of(name, *args) -> str:
+    # The paths without a language prefix (English answers under /en/ as well).
+    with translation.override(settings.LANGUAGE_CODE):
+        return reverse(f"alliance:{name}", args=args)
+
+
+def document() -> dict:
+    paths, schemas = {}, {
+        "Facet": {
+            "type": "object",
+            "properties": {
+                "label": {"type": "string"},
+                "options": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "value": {"type": "string"},
+                            "label": {"type": "string"},
+                            "count": {"type": "integer"},
+                            "selected": {"type": "boolean"},
+                        },
+                    },
+                },
+            },
+        },
+        "Citation": {
+            "type": "object",
+            "properties": {
+                "source_slug": {"type": "string"},
+                "locator": {"type": "string"},
+                "quote": {"type": "string"},
+                "field": {"type": "string"},
+            },
+            "required": ["source_slug", "locator", "quote", "field"],
+        },
+    }
+    for entity in ENTITIES.values():
+        row = schema_name(entity, "Row")
+        properties = {c.header: column_schema(entity, c) for c in entity.columns}
+        schemas[row] = {"type": "object", "properties": properties, "required": entity.headers, "additionalProperties": False}
+        title = str(entity.verbose_name_plural)
+        if entity.has_exports:
+            page = schema_name(entity, "Page")
+            link = {"type": ["string", "null"], "format": "uri"}
+            schemas[page] = {
+                "type": "object",
+                "properties": {
+                    "count": {"type": "integer"},
+                    "next": link,
+                    "previous": link,
+                    "notices": {"type": "array", "items": {"type": "string"}},
+                    "facets": {"type": "object", "additionalProperties": ref("Facet")},
+                    "csv": {"type": "string", "format": "uri"},
+                    "ndjson": {"type": "string", "format": "uri"},
+                    "rows": {"type": "array", "items": ref(row)},
+                },
+                "required": ["count", "next", "previous", "notices", "facets", "csv", "ndjson", "rows"],
+            }
+            parameters = list_parameters(entity)
+            paths[path_of(f"{entity.name}-json")] = {
+                "get": {
+                    "operationId": f"{entity.name}_json",
+                    "summary": _("%(title)s: JSON（1ページ分）") % {"title": title},
+                    "parameters": parameters + CURSORS,
+                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref(page)}}}},
+                }
+            }
+            paths[path_of(f"{entity.name}-ndjson")] = {
+                "get": {
+                    "operationId": f"{entity.name}_ndjson",
+                    "summary": _("%(title)s: NDJSON（全件、1行に1件）") % {"title": title},
+                    "parameters": parameters,
+                    "responses": {
+                        "200": {"description": "OK", "content": {"application/x-ndjson": {"schema": ref(row)}}}
+                    },
+                }
+            }
+            paths[path_of(f"{entity.name}-xlsx")] = {
+                "get": {
+                    "operationId": f"{entity.name}_xlsx",
+                    "summary": _("%(title)s: XLSX（全件、すべて文字列のセル）") % {"title": title},
+                    "parameters": parameters,
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+                        }
+                    },
+                }
+            }
+            paths[path_of(f"{entity.name}-csv")] = {
+                "get": {
+                    "operationId": f"{entity.name}_csv",
+                    "summary": _("%(title)s: CSV（全件、UTF-8 BOM付き）") % {"title": title},
+                    "parameters": parameters,
+                    "responses": {"200": {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+                }
+            }
+        if entity.detailed:
+            detail = schema_name(entity, "Detail")
+            schemas[detail] = {
+                "type": "object",
+                "properties": {**properties, "citations": {"type": "array", "items": ref("Citation")}},
+                "required": [*entity.headers, "citations"],
+                "additionalProperties": False,
+            }
+            path = path_of(f"{entity.name}-detail-json", "slug").replace("/slug/", "/{slug}/")
+            paths[path] = {
+                "get": {
+                    "operationId": f"{entity.name}_detail_json",
+                    "summary": _("%(title)s: 1件のJSON（出典つき）") % {"title": title},
+                    "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"description": "OK", "content": {"application/json": {"schema": ref(detail)}}},
+                        "404": {"description": _("公開されていない、または存在しない記録")},
+                    },
+                }
+            }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": _("日米同盟レジストリ"),
+            "version": "1",
+            "description": _("公開データの書き出し（CSV・JSON・NDJSON）。下書きは含まれません。"),
+        },
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
