@@ -3,10 +3,12 @@ import and export, history with revert, and publishing gated by a permission."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,7 @@ from . import resources
 from . import resources as resources_module
 from .forms import registry_form
 from .publishing import (
+    PublishPlan,
     RevisionConflict,
     allowed_status,
     apply_revision,
@@ -45,8 +48,10 @@ from .publishing import (
     may_set_status,
     needs_review,
     propose,
+    publish_with_dependencies,
     reject_revision,
     revision_diff,
+    stored_status,
 )
 
 NAME_SEARCH = ("slug", "name_ja", "name_en", "abbreviation", "other_names")
@@ -198,7 +203,26 @@ class RegistryAdmin(HistoryImportExportAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not self.has_publish_permission(request):
             readonly.append("status")
+        if self._shows_dependencies(request, obj):
+            readonly.append("draft_dependencies")
         return readonly
+
+    def _shows_dependencies(self, request, obj):
+        return obj is not None and obj.status == Status.DRAFT and self.has_publish_permission(request)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        named = {name for _label, options in fieldsets for line in options["fields"] for name in (line if isinstance(line, tuple | list) else (line,))}
+        if self._shows_dependencies(request, obj) and "draft_dependencies" not in named:
+            fieldsets = [*fieldsets[:-1], (_("公開"), {"fields": ("draft_dependencies",)}), fieldsets[-1]]
+        return fieldsets
+
+    @admin.display(description=_("公開すると一緒に公開される下書き"))
+    def draft_dependencies(self, obj):
+        plan = PublishPlan(None, [obj])
+        if not plan.dependencies:
+            return _("なし（この記録だけが公開されます）")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((label,) for label in plan.labels(plan.dependencies))))
 
     def save_model(self, request, obj, form, change):
         if change and needs_review(request.user, obj):
@@ -212,6 +236,7 @@ class RegistryAdmin(HistoryImportExportAdmin):
             # A revert to a version with another status would publish or hide it.
             obj.status = allowed_status(request.user, obj)
             self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
+        request._alliance_publishing = obj.status == Status.PUBLISHED and stored_status(obj) != Status.PUBLISHED
         super().save_model(request, obj, form, change)
 
     @staticmethod
@@ -228,6 +253,28 @@ class RegistryAdmin(HistoryImportExportAdmin):
                 self.save_formset(request, form, formset, change=change)
             return
         super().save_related(request, form, formsets, change)
+        if getattr(request, "_alliance_publishing", False):
+            # Published through the status field: what it needs goes public with it (its
+            # inline rows just saved included), or it stays a draft.
+            self._publish_dependencies(request, form.instance)
+
+    def _publish_dependencies(self, request, obj):
+        plan = PublishPlan(request.user, [obj])
+        if not plan.dependencies:
+            return
+        if not plan.allowed:
+            obj.status = Status.DRAFT
+            obj._change_reason = str(_("依存する下書きを公開できないため下書きのまま"))
+            obj.save(update_fields=["status"])
+            self.message_user(request, refusal_message(plan), messages.ERROR)
+            return
+        publish_with_dependencies(request.user, plan.dependencies, reason=_("%(record)s と一緒に公開") % {"record": obj})
+        self.message_user(
+            request,
+            _("この記録が依存する下書き %(n)d 件も一緒に公開しました: %(list)s")
+            % {"n": len(plan.dependencies), "list": "、".join(plan.labels(plan.dependencies))},
+            messages.INFO,
+        )
 
     def save_formset(self, request, form, formset, change):
         """Inline rows obey the same rule as the record's own form: a new row an editor
@@ -276,7 +323,26 @@ class RegistryAdmin(HistoryImportExportAdmin):
 
     @admin.action(description=_("選択した記録を公開する"), permissions=["publish"])
     def publish(self, request, queryset):
-        self._set_status(request, queryset, Status.PUBLISHED, _("一括公開"))
+        """Publishes the selection and the drafts it depends on, after a page that lists
+        them (or refuses with the list of those the user may not publish)."""
+        plan = PublishPlan(request.user, list(queryset))
+        if plan.allowed and (not plan.dependencies or request.POST.get("publish_confirmed") == "yes"):
+            publish_with_dependencies(request.user, plan.records, reason=_("一括公開"))
+            n = len(plan.drafts) + len(plan.dependencies)
+            self.message_user(request, _("%(n)d 件を「公開」にしました（依存していた下書きを含む）。") % {"n": n})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("依存する下書きも公開しますか"),
+            "opts": self.opts,
+            "plan": plan,
+            "drafts": plan.labels(plan.drafts),
+            "dependencies": plan.labels(plan.dependencies),
+            "refused": plan.labels(plan.refused),
+            "selected": [obj.pk for obj in plan.records],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "alliance/admin/publish_confirm.html", context)
 
     @admin.action(description=_("選択した記録を非公開（下書き）に戻す"), permissions=["publish"])
     def unpublish(self, request, queryset):
@@ -292,6 +358,12 @@ class RegistryAdmin(HistoryImportExportAdmin):
                 obj.save(update_fields=["status"])
                 changed += 1
         self.message_user(request, _("%(n)d 件を「%(status)s」にしました。") % {"n": changed, "status": Status(status).label})
+
+
+def refusal_message(plan):
+    return _("公開しませんでした。依存する次の下書きを公開する権限がありません: %(list)s") % {
+        "list": "、".join(plan.labels(plan.refused))
+    }
 
 
 class StatusInlineMixin:
