@@ -38,6 +38,7 @@ from ..models import (
     Source,
     Tenure,
 )
+from ..models.base import normalise_newlines
 from ..partial_dates import PartialDate
 from ..public.cells import cell, unguard
 from .publishing import add_to_revision, may_set_status, needs_review, propose
@@ -345,6 +346,8 @@ class RegistryResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.error_dict
+        # Before the row is compared with what is stored (skip_unchanged), not only at full_clean.
+        normalise_newlines(instance)
         duplicate = self._duplicate_key_error(row)
         if duplicate:
             errors[self._meta.import_id_fields[0]] = [ValidationError(duplicate, code="duplicate")]
