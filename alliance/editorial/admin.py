@@ -7,6 +7,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -425,14 +426,30 @@ class CitationInline(StatusInlineMixin, admin.StackedInline):
 class SourceAdmin(RegistryAdmin):
     form = registry_form(Source)
     resource_classes = [resources.SourceResource]
-    list_display = ("slug", "title_ja", "edition", "year", "publisher_ja", "file_name", "status")
+    list_display = ("slug", "title_ja", "edition", "issued_or_year", "publisher_ja", "has_text", "status")
     list_filter = ("status", "publisher_ja", "year")
     search_fields = ("slug", "title_ja", "title_en", "part", "file_name")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})},
+    }
     fieldsets = (
-        (None, {"fields": ("slug", ("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("edition", "year"), "status")}),
-        (_("本文"), {"fields": ("part", "file_name", "url", "licence")}),
+        (None, {"fields": (("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("issued", "year"), "edition", "slug", "status")}),
+        (_("本文"), {"fields": ("url", "text", "text_file", "part", "licence")}),
+        (_("シードデータ"), {"fields": ("file_name",), "classes": ("collapse",)}),
     )
+
+    def get_queryset(self, request):
+        # The list does not need the texts themselves.
+        return super().get_queryset(request).defer("text").annotate(text_length=Length("text"))
+
+    @admin.display(description=_("発行日"))
+    def issued_or_year(self, obj):
+        return obj.issued.iso() if obj.issued else (obj.year or "—")
+
+    @admin.display(description=_("本文あり"), boolean=True)
+    def has_text(self, obj):
+        return bool(getattr(obj, "text_length", 0))
 
 
 @admin.register(Citation)
@@ -461,7 +478,7 @@ class CitationAdmin(RegistryAdmin):
     def get_queryset(self, request):
         # The record column follows whichever foreign key is set: fetch them all at once.
         # (The changelist skips list_select_related once a queryset has its own.)
-        return super().get_queryset(request).select_related("source", *citation_record_paths())
+        return super().get_queryset(request).select_related("source", *citation_record_paths()).defer("source__text")
 
 
 # --- organizations, posts, people ------------------------------------------------

@@ -403,9 +403,15 @@ class RegistryResource(resources.ModelResource):
 
 
 class SourceResource(RegistryResource):
+    issued = partial_date("issued")
+
     class Meta(RegistryMeta):
         model = Source
-        exclude = ("id",)
+        # The text is given in the admin form (a spreadsheet cell holds 32,767 characters at most).
+        fields = (
+            "slug", "status", "title_ja", "title_en", "publisher_ja", "publisher_en", "edition", "issued", "year",
+            "part", "file_name", "url", "licence",
+        )
 
 
 class OrganizationResource(RegistryResource):

@@ -113,6 +113,26 @@ class Citation(Publishable, CitedRecordLinks):
         ]
         if len(set_fields) != 1:
             raise ValidationError(_("出典はちょうど一つの記録に付けてください。"))
+        self.check_quote()
+
+    def check_quote(self):
+        """The quote must be in its source's text, whitespace aside (when the text is stored)."""
+        if self.source_id is None or not self.quote.strip():
+            return
+        source = self.source
+        match = source.locate(self.quote)
+        if match is None or match.found:
+            return
+        if match.matched >= 2:
+            message = _(
+                "引用が資料「%(source)s」の本文に見つかりません。引用の最初の%(n)d文字が一致するのはこの箇所です: "
+                "「%(passage)s」。資料の文言のとおりに写してください（空白・改行の違いは無視します）。"
+            ) % {"source": source.title_ja, "n": match.matched, "passage": source.indexed_text.passage(match)}
+        else:
+            message = _("引用が資料「%(source)s」の本文に見つかりません（似た箇所もありません）。資料の選択と引用を確かめてください。") % {
+                "source": source.title_ja
+            }
+        raise ValidationError({"quote": message})
 
 
 

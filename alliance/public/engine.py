@@ -359,7 +359,7 @@ def citations_prefetch():
     from ..models import Citation
 
     published = Citation.objects.published().filter(published_q("source"))
-    return Prefetch("citations", queryset=published.select_related("source").order_by("source__year", "pk"))
+    return Prefetch("citations", queryset=published.select_related("source").defer("source__text").order_by("source__year", "pk"))
 
 
 class Entity:

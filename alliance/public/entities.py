@@ -23,7 +23,9 @@ from ..models import (
     Post,
     Seat,
     Side,
+    Source,
     Tenure,
+    is_public,
     published_q,
     published_sql,
 )
@@ -424,6 +426,84 @@ class PostEntity(Entity):
         )
 
 
+class SourceEntity(Entity):
+    """A source with its text, each quote of a published citation marked where it stands;
+    every citation on the public pages links to its mark here."""
+
+    name = "source"
+    path = "sources"
+    model = Source
+    listed = False
+    search_fields = ()
+
+    def detail_queryset(self):
+        return self.public()
+
+    def detail_context(self, obj) -> dict:
+        from ..models import Citation
+
+        citations = [
+            c
+            for c in Citation.objects.published()
+            .filter(source=obj)
+            .select_related(*CITED_RECORD_PATHS)
+            .order_by("pk")
+            if is_public(c.record)
+        ]
+        segments, unplaced = quote_segments(obj, citations)
+        return {"segments": segments, "unplaced": unplaced, "citing": [(c, public_record_url(c)) for c in citations]}
+
+
+# What a citation's public link needs: its record and, for a record without a page of
+# its own, the record whose page shows it.
+CITED_RECORD_PATHS = (
+    "agreement", "agreement_relation__subject", "body", "organization", "post", "person", "tenure__person",
+    "seat__body", "meeting", "participation__meeting", "meeting_document__meeting",
+)
+_SHOWN_ON = {"agreementrelation": "subject", "tenure": "person", "seat": "body", "participation": "meeting", "meetingdocument": "meeting"}
+
+
+def public_record_url(citation) -> str:
+    """The public page that shows the cited record ("" when there is none)."""
+    record = citation.record
+    holder = getattr(record, _SHOWN_ON.get(record._meta.model_name, ""), record) if record is not None else None
+    if holder is None or not is_public(holder) or not hasattr(holder, "get_absolute_url"):
+        return ""
+    return holder.get_absolute_url()
+
+
+def quote_segments(source, citations):
+    """The source's text cut into runs, each either plain or a quote (quotes that overlap
+    are marked as one run, with an anchor for each), and the citations whose quote is not
+    in the text."""
+    from ..models.sources import for_display
+
+    placed, unplaced = [], []
+    for citation in citations:
+        match = source.locate(citation.quote)
+        if match is not None and match.found:
+            placed.append((match.start, match.end, citation))
+        else:
+            unplaced.append(citation)
+    placed.sort(key=lambda item: (item[0], -item[1]))
+    runs = []
+    for start, end, citation in placed:
+        if runs and start < runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], end)
+            runs[-1][2].append(citation)
+        else:
+            runs.append([start, end, [citation]])
+    segments, at, text = [], 0, source.text
+    for start, end, quoted in runs:
+        if start > at:
+            segments.append({"text": for_display(text[at:start]), "citations": []})
+        segments.append({"text": for_display(text[start:end]), "citations": quoted})
+        at = end
+    if at < len(text):
+        segments.append({"text": for_display(text[at:]), "citations": []})
+    return segments, unplaced
+
+
 ENTITIES = {
     entity.name: entity
     for entity in (
@@ -434,6 +514,7 @@ ENTITIES = {
         MeetingEntity(),
         OrganizationEntity(),
         PostEntity(),
+        SourceEntity(),
     )
 }
 # The entities with a public list, in the order the site shows them.
