@@ -419,6 +419,13 @@ class CitationInline(StatusInlineMixin, admin.StackedInline):
     verbose_name_plural = _("出典（資料・箇所・引用）")
 
 
+class MeetingCitationInline(CitationInline):
+    """A meeting's citation may also stand for its attendees and documents: citing a
+    meeting from one press release is one row, not one per attendee."""
+
+    fields = (("source", "locator", "field", "status"), "quote", "covers_parts")
+
+
 # --- sources and citations -------------------------------------------------------
 
 
@@ -463,7 +470,7 @@ class CitationAdmin(RegistryAdmin):
     show_full_result_count = False
     fieldsets = (
         (None, {"fields": ("source", "locator", "quote", "field", "status")}),
-        (_("根拠づける記録（ちょうど一つ）"), {"fields": CITED_FIELDS}),
+        (_("根拠づける記録（ちょうど一つ）"), {"fields": (*CITED_FIELDS, "covers_parts")}),
         (_("識別子"), {"fields": ("key",), "classes": ("collapse",)}),
     )
 
@@ -717,7 +724,7 @@ class MeetingAdmin(RegistryAdmin):
     list_select_related = ("body",)
     search_fields = (*NAME_SEARCH, "place_ja", "place_en", "summary_ja", "summary_en")
     autocomplete_fields = ("body",)
-    inlines = (ParticipationInline, MeetingDocumentInline, CitationInline)
+    inlines = (ParticipationInline, MeetingDocumentInline, MeetingCitationInline)
     fieldsets = (
         (None, {"fields": (("name_ja", "abbreviation"), "name_en", "other_names", "slug", "status")}),
         (_("会議"), {"fields": (("body", "kind"), "session_number", ("start", "end"), ("place_ja", "place_en"))}),

@@ -546,7 +546,10 @@ def _citation_resource():
     """Citations name their source and their one record by slug (or natural key), with a
     column for every citable model in the registry, so any citation exported can be
     imported back."""
-    attrs = {"source": slug_of("source", Source, "資料")}
+    attrs = {
+        "source": slug_of("source", Source, "資料"),
+        "covers_parts": fields.Field(attribute="covers_parts", column_name="covers_parts", widget=YesNoWidget()),
+    }
     for entry in CITABLE:
         if "slug" in {f.name for f in entry.model._meta.fields}:
             attrs[entry.cited_as] = slug_of(entry.cited_as, entry.model, str(entry.model._meta.verbose_name))
@@ -560,7 +563,7 @@ def _citation_resource():
         {
             "model": Citation,
             "import_id_fields": ("key",),
-            "fields": ("key", "source", "locator", "quote", "field", *CITED_FIELDS),
+            "fields": ("key", "source", "locator", "quote", "field", *CITED_FIELDS, "covers_parts"),
         },
     )
     return type("CitationResource", (RegistryResource,), {**attrs, "Meta": meta, "__module__": __name__})

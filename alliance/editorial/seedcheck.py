@@ -40,8 +40,19 @@ def cited_models():
     return [(Citation._meta.get_field(name).related_model, name) for name in CITED_FIELDS]
 
 
+# Records a citation of another record may cover: an attendee or a document through a
+# citation of its meeting marked "covers_parts".
+COVERED_THROUGH = {"participation": "meeting", "meetingdocument": "meeting"}
+
+
 def uncited(model):
-    return model._default_manager.annotate(n=Count("citations")).filter(n=0)
+    """Records with no citation of their own, nor one of the record that covers them."""
+    rows = model._default_manager.annotate(n=Count("citations")).filter(n=0)
+    through = COVERED_THROUGH.get(model._meta.model_name)
+    if through:
+        covering = Citation.objects.filter(covers_parts=True).values(through)
+        rows = rows.exclude(**{f"{through}__in": covering})
+    return rows
 
 
 def sources_without_text():
