@@ -98,7 +98,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The editorial screens of import-export and simple-history, in the catalogue's Japanese.
+        "DIRS": [BASE_DIR / "alliance" / "editorial" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -4,7 +4,7 @@ import and export, history with revert, and publishing gated by a permission."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Length
@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..models import (
     CITABLE,
@@ -64,6 +65,9 @@ class RegistryImportForm(ImportForm):
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.format_classes = formats
+        self.fields["resource"].label = _("取込の種類")
+        self.fields["format"].label = _("形式")
+        self.fields["import_file"].label = _("取り込むファイル")
         self.fields["import_file"].help_text = _(
             "CSV（UTF-8、Excelでは「CSV UTF-8（コンマ区切り）」で保存）または XLSX、5MB・%(rows)s行まで。"
             "1行目は列名（エクスポートしたファイルと同じ）。"
@@ -87,6 +91,29 @@ class RegistryImportForm(ImportForm):
         return cleaned
 
 
+class RegistryExportForm(SelectableFieldsExportForm):
+    """The export's column choices named as the form names them (名称（日本語）), with the
+    file's column name beside, instead of "Name Ja"."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.fields["resource"].label = _("書き出しの種類")
+        self.fields["format"].label = _("形式")
+
+    def _get_field_label(self, resource, field_name):
+        model = resource._meta.model
+        field = resource.fields.get(field_name)
+        column = field.column_name if field else field_name
+        attribute = (field.attribute if field else None) or field_name
+        for name in (attribute, f"{attribute}_date"):
+            try:
+                label = model._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                continue
+            return f"{label} ({column})"
+        return column
+
+
 class RegistryConfirmForm(ConfirmImportForm):
     """The confirmation step: the temporary file's name must be one the preview made (it
     cannot name any other file), and the preview's outcome travels along so that the
@@ -101,6 +128,20 @@ class RegistryConfirmForm(ConfirmImportForm):
         return name
 
 
+def _line(number) -> str:
+    return _("%(line)s行目") % {"line": number + 1}
+
+
+class LabelledHistoryHelper(HistoricalRecordContextHelper):
+    """History diffs in words: a choice's label (公開, 日), not its stored value."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if getattr(field, "choices", None) and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value) if value not in (None, "") else "—"
+        return super().prepare_delta_change_value(change, value)
+
+
 class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     """Import/export (CSV, XLSX) with a dry-run preview; history of every change, with revert.
 
@@ -110,6 +151,7 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     show_full_result_count = False
     save_on_top = True
     import_form_class = RegistryImportForm
+    export_form_class = RegistryExportForm
     confirm_form_class = RegistryConfirmForm
     import_formats = resources.FORMATS
     export_formats = resources.FORMATS
@@ -127,19 +169,49 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
+        if context:
+            context["title"] = _("%(name)sの取込") % {"name": self.opts.verbose_name_plural}
+        if context.get("result") is not None:
+            context["warnings"] = any(getattr(row, "warnings", None) for row in context["result"].rows)
         if context.get("confirm_form") is not None and context.get("result") is not None:
             context["confirm_form"].initial["preview_digest"] = resources.outcome_digest(context["result"])
         return response
+
+    def export_action(self, request):
+        response = super().export_action(request)
+        context = getattr(response, "context_data", None)
+        if context:
+            context["title"] = _("%(name)sの書き出し") % {"name": self.opts.verbose_name_plural}
+        return response
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(
+            request,
+            _("取込が終わりました（%(name)s）: 新規 %(new)d 件、更新 %(update)d 件、削除 %(delete)d 件、変更なし %(skip)d 件。")
+            % {"name": self.opts.verbose_name_plural, "new": totals["new"], "update": totals["update"],
+               "delete": totals["delete"], "skip": totals["skip"]},
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledHistoryHelper(self.model, historical_record)
+
+    def history_view_title(self, request, obj):
+        return _("変更の履歴: %(record)s") % {"record": obj}
+
+    def history_form_view_title(self, request, obj):
+        return _("この時点に戻す: %(record)s") % {"record": obj}
 
     def process_result(self, result, request):
         """A confirmation that did not write every row says so, and wrote nothing."""
         if result.has_errors() or result.has_validation_errors():
             reasons = [str(error.error) for error in result.base_errors]
+            # The file's line: the header is line 1, the first data row line 2.
             for row in result.invalid_rows:
                 for field, messages_ in row.error_dict.items():
-                    reasons.append(f"{row.number}: {field}: {' '.join(str(m) for m in messages_)}")
+                    reasons.append(f"{_line(row.number)}: {field}: {' '.join(str(m) for m in messages_)}")
             for number, errors in result.row_errors():
-                reasons += [f"{number}: {error.error}" for error in errors]
+                reasons += [f"{_line(number)}: {error.error}" for error in errors]
             self.message_user(
                 request,
                 _("取り込んでいません（1行も書き込んでいません）。プレビューの後にデータが変わったか、行に誤りがあります: %(reasons)s")

@@ -313,12 +313,21 @@ class RegistryResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         self._seen_keys = {}
         self._row_number = 0
+        self._row_warnings = []
         super().before_import(dataset, **kwargs)
 
     def import_row(self, row, instance_loader, **kwargs):
         self._user = kwargs.get("user")
         self._row_number = kwargs.get("row_number") or self._row_number + 1
-        return super().import_row(row, instance_loader, **kwargs)
+        self._row_warnings = []
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        # Shown beside the row in the preview; they do not stop the import.
+        row_result.warnings = self._row_warnings
+        return row_result
+
+    def likely_duplicates(self, instance) -> list:
+        """Existing records a new row probably repeats under another key (none by default)."""
+        return []
 
     def after_import(self, dataset, result, **kwargs):
         """At the confirmation, the rows must do what the preview said; if anything
@@ -348,6 +357,12 @@ class RegistryResource(resources.ModelResource):
             errors = exc.error_dict
         # Before the row is compared with what is stored (skip_unchanged), not only at full_clean.
         normalise_newlines(instance)
+        if instance.pk is None:
+            for other in self.likely_duplicates(instance):
+                self._row_warnings.append(
+                    f"重複の疑い: 同じ内容の{other._meta.verbose_name}「{other}」（{getattr(other, 'slug', other.pk)}）がすでにあります。"
+                    "既存の記録を直すなら、その識別子（slug）の行にしてください。"
+                )
         duplicate = self._duplicate_key_error(row)
         if duplicate:
             errors[self._meta.import_id_fields[0]] = [ValidationError(duplicate, code="duplicate")]
@@ -511,6 +526,19 @@ class MeetingResource(RegistryResource):
     body = slug_of("body", Body, "協議体")
     start = partial_date("start")
     end = partial_date("end")
+
+    def likely_duplicates(self, instance):
+        """A meeting of the same body on the same date with the same session number."""
+        if instance.body_id is None or instance.start_date is None:
+            return []
+        return list(
+            Meeting.objects.filter(
+                body_id=instance.body_id,
+                start_date=instance.start_date,
+                start_precision=instance.start_precision,
+                session_number=instance.session_number,
+            )[:3]
+        )
 
     class Meta(RegistryMeta):
         model = Meeting
