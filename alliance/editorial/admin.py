@@ -361,6 +361,8 @@ class RegistryAdmin(HistoryImportExportAdmin):
             if hasattr(obj, "status") and not may_set_status(request.user, obj):
                 obj.status = allowed_status(request.user, obj)
                 refused = True
+            if isinstance(obj, Participation) and obj.position is None:
+                obj.position = Participation.next_position(obj.meeting_id)
             obj.save()
         for obj in formset.deleted_objects:
             obj.delete()
@@ -489,6 +491,12 @@ class CitationInline(StatusInlineMixin, admin.StackedInline):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
     verbose_name = _("出典")
     verbose_name_plural = _("出典（資料・箇所・引用）")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "locator":
+            # A press release is cited as a whole: the usual locator is written in already.
+            kwargs["initial"] = _("本文")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class MeetingCitationInline(CitationInline):
@@ -772,9 +780,22 @@ class SeatAdmin(RegistryAdmin):
 # --- meetings --------------------------------------------------------------------
 
 
+class ParticipationInlineForm(forms.ModelForm):
+    """表示順 may be left blank: the row is numbered after the meeting's last attendee."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        self.fields["position"].help_text = _("空欄なら末尾に続く番号を振ります。")
+        self.fields["position"].widget.attrs.update({"style": "width:4em", "placeholder": _("自動")})
+        for name, width in (("name_text", "10em"), ("role", "7em"), ("role_en", "7em")):
+            self.fields[name].widget.attrs["style"] = f"width:{width}"
+
+
 class ParticipationInline(StatusInline):
     model = Participation
-    fields = ("position", "side", "person", "post", "organization", "name_text", "role", "status")
+    form = ParticipationInlineForm
+    fields = ("position", "side", "person", "post", "organization", "name_text", "role", "role_en", "status")
     autocomplete_fields = ("person", "post", "organization")
     verbose_name_plural = _("出席者")
 
@@ -805,12 +826,58 @@ class MeetingAdmin(RegistryAdmin):
     )
     start_display = date_column(Meeting, "start")
 
+    def get_urls(self):
+        from django.urls import path
+
+        guided = path("guided/", self.admin_site.admin_view(self.guided_view), name="alliance_meeting_guided")
+        return [guided, *super().get_urls()]
+
+    def guided_view(self, request):
+        """One page for a meeting from a press release (see editorial/guided.py)."""
+        from django.core.exceptions import PermissionDenied
+
+        from .guided import AttendeeFormSet, GuidedMeetingForm, meeting_add
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        posted = request.method == "POST"
+        form = GuidedMeetingForm(request.POST if posted else None, user=request.user)
+        formset = AttendeeFormSet(request.POST if posted else None, prefix="attendee")
+        if posted and form.is_valid() and formset.is_valid():
+            rows = [f.cleaned_data for f in formset if f.has_changed() and f.cleaned_data]
+            try:
+                meeting, plan = meeting_add(user=request.user, data=form.cleaned_data, attendees=rows)
+            except ValidationError as exc:
+                for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                if plan is not None and not plan.allowed:
+                    self.message_user(request, refusal_message(plan), messages.ERROR)
+                elif plan is not None:
+                    self.message_user(
+                        request,
+                        format_html(_("会議を追加し、依存する {} 件と一緒に公開しました。公開ページ: <a href=\"{}\">{}</a>"),
+                                    len(plan.dependencies), meeting.get_absolute_url(), meeting.name_ja),
+                    )
+                else:
+                    self.message_user(request, _("会議を下書きとして追加しました。公開担当が公開します。"))
+                return HttpResponseRedirect(reverse("admin:alliance_meeting_change", args=[meeting.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("会議を追加（報道発表から）"),
+            "opts": self.opts,
+            "form": form,
+            "formset": formset,
+            "media": self.media + form.media + formset.media,
+        }
+        return TemplateResponse(request, "alliance/admin/guided_meeting.html", context)
+
 
 @admin.register(Participation)
 class ParticipationAdmin(RegistryAdmin):
     form = registry_form(Participation)
     resource_classes = [resources.ParticipationResource]
-    list_display = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role", "status")
+    list_display = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role", "role_en", "status")
     list_filter = ("status", "side")
     list_select_related = ("meeting", "person", "post", "organization")
     search_fields = ("meeting__name_ja", "meeting__slug", "person__name_ja", "post__name_ja", "name_text")

@@ -557,7 +557,7 @@ class ParticipationResource(RegistryResource):
     class Meta(RegistryMeta):
         model = Participation
         import_id_fields = ("meeting", "position")
-        fields = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role")
+        fields = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role", "role_en")
 
 
 class MeetingDocumentResource(RegistryResource):

@@ -29,6 +29,7 @@ from .base import (
     Side,
     SlugKeyManager,
     date_field,
+    english_active,
     public,
     search_index,
     search_text,
@@ -177,6 +178,7 @@ class Participation(Publishable):
         help_text=_("人物・役職の記録を作らない出席者の表記（例: 関係省庁の代表）。"),
     )
     role = models.CharField(_("立場"), max_length=100, blank=True, help_text=_("例: 代表、共同議長、随行"))
+    role_en = models.CharField(_("立場（英語）"), max_length=100, blank=True, help_text=_("例: Co-chair"))
 
     # What its label (__str__) reads, for select_related where many are listed.
     label_related = ("meeting", "person", "post", "organization")
@@ -220,6 +222,17 @@ class Participation(Publishable):
         elif self.name_text and self.person_id is None:
             parts.append(self.name_text)
         return " ".join(str(p) for p in parts)
+
+    @classmethod
+    def next_position(cls, meeting_id) -> int:
+        """The number after the meeting's last attendee (1 for the first)."""
+        last = cls.objects.filter(meeting_id=meeting_id).aggregate(last=models.Max("position"))["last"]
+        return (last or 0) + 1
+
+    @property
+    def role_display(self):
+        """The capacity in the active language, falling back to the Japanese."""
+        return (self.role_en or self.role) if english_active() else self.role
 
     def natural_key(self):
         return (self.meeting.slug, self.position)

@@ -364,8 +364,9 @@ class MeetingEntity(Entity):
     csv_with = f"""
         , attendees AS (
             -- Fed in (meeting, position) order, so the aggregate needs no sort of its own.
-            SELECT x.meeting_id, string_agg(x.side || ': ' || x.who, '; ') AS labels FROM (
-                SELECT p.meeting_id, p.position, p.side, concat_ws(' ',
+            -- An attendee's capacity (role) follows in brackets: "jp: 外務大臣 林（共同議長）".
+            SELECT x.meeting_id, string_agg(x.side || ': ' || x.who || CASE WHEN x.role <> '' THEN '（' || x.role || '）' ELSE '' END, '; ') AS labels FROM (
+                SELECT p.meeting_id, p.position, p.side, p.role, concat_ws(' ',
                     CASE WHEN {published_sql("po")} THEN po.name_ja END,
                     CASE WHEN {published_sql("o")} THEN o.name_ja END,
                     CASE WHEN {published_sql("pe")} THEN pe.name_ja
