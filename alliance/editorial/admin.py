@@ -267,6 +267,9 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 class RegistryAdmin(HistoryImportExportAdmin):
     """For records with a status: editors write drafts; publishing needs the publish permission."""
 
+    class Media:
+        css = {"all": ("alliance/admin.css",)}
+
     actions = ["publish", "unpublish"]
 
     def has_publish_permission(self, request):
@@ -978,3 +981,6 @@ def quality_report_view(request):
 
 
 admin.site.index_template = "alliance/admin/index.html"
+# The model list beside every form took a quarter of a 1,280 px window and pushed the
+# attendee and seat tables off screen; the index and the breadcrumbs lead everywhere.
+admin.site.enable_nav_sidebar = False

@@ -20,7 +20,7 @@ class PartialDateFormField(forms.CharField):
         kwargs.setdefault(
             "widget",
             forms.TextInput(
-                attrs={"placeholder": "2009-11 / 平成21年11月", "size": 18, "maxlength": 40, "class": "partial-date"}
+                attrs={"placeholder": _("例 2009-11"), "size": 18, "maxlength": 40, "class": "partial-date"}
             ),
         )
         super().__init__(**kwargs)
