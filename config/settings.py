@@ -51,7 +51,7 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "alliance.editorial.site.RegistryAdminConfig",  # django.contrib.admin, models in the order of work
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

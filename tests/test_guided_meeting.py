@@ -100,3 +100,11 @@ def test_an_attendee_row_without_a_number_is_numbered_and_the_locator_has_a_defa
     assert response.status_code == 302, errors_of(response)
     added = Participation.objects.get(name_text="関係省庁")
     assert added.position == 4 and added.role_en == "Delegation member"
+
+
+def test_the_admin_lists_models_in_the_order_of_work_and_bodies_with_their_slug(client, publisher):
+    make_body(slug="acg-slug")
+    client.force_login(publisher)
+    names = [m["object_name"] for app in client.get(reverse("admin:index")).context["app_list"] for m in app["models"]]
+    assert names.index("Meeting") < names.index("Source") < names.index("Body") < names.index("Agreement")
+    assert "acg-slug" in client.get(reverse("admin:alliance_body_changelist")).content.decode()

@@ -725,7 +725,7 @@ class SubBodyInline(admin.TabularInline):
 class BodyAdmin(RegistryAdmin):
     resource_classes = [resources.BodyResource]
     form = registry_form(Body)
-    list_display = ("name_ja", "abbreviation", "kind", "level", "parent", "established_display", "status")
+    list_display = ("name_ja", "abbreviation", "slug", "kind", "level", "parent", "established_display", "status")
     list_filter = ("status", "kind", "level")
     list_select_related = ("parent",)
     search_fields = (*NAME_SEARCH, "purpose_ja", "purpose_en")
