@@ -61,3 +61,18 @@ def test_a_file_with_crlf_inside_a_cell_is_stored_with_lf(client, publisher):
     text = "\ufeffslug,name_ja,kind,outcomes_ja\r\nm2,日米「2+2」,2plus2,\"一\r\n二\"\r\n"
     response = preview(client, SimpleUploadedFile("m.csv", text.encode()), model="meeting")
     assert response.context["result"].totals["skip"] == 1
+
+
+def test_the_migration_makes_stored_crlf_lf():
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("alliance.migrations.0014_editor_workflow")
+    meeting = make_meeting(slug="m3")
+    Meeting.objects.filter(pk=meeting.pk).update(outcomes_ja="一\r\n二\r三", name_ja="名前")
+    with connection.schema_editor() as editor:
+        migration.text_to_lf(apps, editor)
+    meeting.refresh_from_db()
+    assert meeting.outcomes_ja == "一\n二\n三" and meeting.name_ja == "名前"

@@ -4,6 +4,24 @@ import alliance.partial_dates
 from django.db import migrations, models
 
 
+def text_to_lf(apps, schema_editor):
+    """Text saved through browser forms before this release kept CRLF line endings; they
+    are LF now at every way in, so the stored text is made alike (or the first export
+    re-imported would show every such record as changed)."""
+    quote = schema_editor.quote_name
+    for model in apps.get_app_config("alliance").get_models():
+        if model.__name__.startswith("Historical"):
+            continue
+        for field in model._meta.concrete_fields:
+            if type(field) not in (models.CharField, models.TextField):
+                continue
+            column, table = quote(field.column), quote(model._meta.db_table)
+            schema_editor.execute(
+                f"UPDATE {table} SET {column} = replace(replace({column}, E'\\r\\n', E'\\n'), E'\\r', E'\\n') "
+                f"WHERE strpos({column}, E'\\r') > 0"
+            )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -69,4 +87,5 @@ class Migration(migrations.Migration):
             model_name='source',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('issued_date__isnull', True), ('issued_precision', '')), models.Q(('issued_date__isnull', False), ('issued_precision', 'day')), models.Q(('issued_date__day', 1), ('issued_date__isnull', False), ('issued_precision', 'month')), models.Q(('issued_date__day', 1), ('issued_date__isnull', False), ('issued_date__month', 1), ('issued_precision', 'year')), _connector='OR'), name='source_issued_precision'),
         ),
+        migrations.RunPython(text_to_lf, migrations.RunPython.noop),
     ]
