@@ -111,3 +111,4 @@ def test_a_new_row_repeating_an_existing_meeting_is_warned_about(client, publish
     assert rows[0].warnings and "acg-2026-03-04" in rows[0].warnings[0]
     assert rows[1].warnings == []
     assert "重複の疑い" in response.content.decode()
+

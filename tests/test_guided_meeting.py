@@ -108,3 +108,19 @@ def test_the_admin_lists_models_in_the_order_of_work_and_bodies_with_their_slug(
     names = [m["object_name"] for app in client.get(reverse("admin:index")).context["app_list"] for m in app["models"]]
     assert names.index("Meeting") < names.index("Source") < names.index("Body") < names.index("Agreement")
     assert "acg-slug" in client.get(reverse("admin:alliance_body_changelist")).content.decode()
+
+
+def test_registered_people_and_posts_are_chosen_not_duplicated(client, publisher):
+    from .factories import make_person, make_post
+
+    body = make_body(slug="acg")
+    person, post = make_person(slug="hayashi", name_ja="林"), make_post(slug="fm", name_ja="外務大臣")
+    client.force_login(publisher)
+    data = guided_data(body=str(body.pk), **{
+        "attendee-TOTAL_FORMS": "1", "attendee-0-person": str(person.pk), "attendee-0-post": str(post.pk),
+        "attendee-0-person_name_ja": "", "attendee-0-person_name_en": "", "attendee-0-post_name_ja": "", "attendee-0-post_name_en": "",
+    })
+    assert client.post(URL, data).status_code == 302
+    attendee = Participation.objects.get()
+    assert (attendee.person, attendee.post) == (person, post)
+    assert Person.objects.count() == 1 and Post.objects.count() == 1
