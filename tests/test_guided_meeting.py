@@ -124,3 +124,15 @@ def test_registered_people_and_posts_are_chosen_not_duplicated(client, publisher
     attendee = Participation.objects.get()
     assert (attendee.person, attendee.post) == (person, post)
     assert Person.objects.count() == 1 and Post.objects.count() == 1
+
+
+def test_the_guided_page_refuses_a_meeting_that_already_exists(client, publisher):
+    from .factories import make_meeting
+
+    body = make_body(slug="acg")
+    make_meeting(slug="acg-5th", body=body, start="2026-03-04", session_number=5, kind="working")
+    client.force_login(publisher)
+    response = client.post(URL, guided_data(body=str(body.pk)))
+    assert response.status_code == 200
+    assert "acg-5th" in " ".join(response.context["form"].errors["start"])
+    assert Meeting.objects.count() == 1

@@ -69,6 +69,13 @@ class GuidedMeetingForm(forms.Form):
         cleaned = super().clean()
         if not cleaned.get("source") and not (cleaned.get("source_title_ja") and cleaned.get("source_text")):
             raise ValidationError(_("登録済みの資料を選ぶか、新しい資料の題名と本文を入れてください。"))
+        if cleaned.get("body") and cleaned.get("start"):
+            probe = Meeting(body=cleaned["body"], session_number=cleaned.get("session_number"))
+            probe.start = cleaned["start"]
+            existing = Meeting.objects.likely_duplicates_of(probe).first()
+            if existing is not None:
+                self.add_error("start", _("同じ協議体・開催日・回次の会議がすでにあります: %(meeting)s（%(slug)s）。その会議を開いて直してください。")
+                               % {"meeting": existing.name_ja, "slug": existing.slug})
         return cleaned
 
 

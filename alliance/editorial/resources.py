@@ -528,17 +528,7 @@ class MeetingResource(RegistryResource):
     end = partial_date("end")
 
     def likely_duplicates(self, instance):
-        """A meeting of the same body on the same date with the same session number."""
-        if instance.body_id is None or instance.start_date is None:
-            return []
-        return list(
-            Meeting.objects.filter(
-                body_id=instance.body_id,
-                start_date=instance.start_date,
-                start_precision=instance.start_precision,
-                session_number=instance.session_number,
-            )[:3]
-        )
+        return list(Meeting.objects.likely_duplicates_of(instance)[:3])
 
     class Meta(RegistryMeta):
         model = Meeting

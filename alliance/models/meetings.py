@@ -45,6 +45,19 @@ class MeetingQuerySet(RecordQuerySet):
         """Meetings whose (partial) date lies wholly or partly in [start, end]."""
         return self.filter(overlaps_q("start", start, end))
 
+    def likely_duplicates_of(self, meeting):
+        """Other meetings of the same body on the same date with the same session number:
+        a new record for one of them is most likely a duplicate under another slug."""
+        if meeting.body_id is None or meeting.start_date is None:
+            return self.none()
+        same = self.filter(
+            body_id=meeting.body_id,
+            start_date=meeting.start_date,
+            start_precision=meeting.start_precision,
+            session_number=meeting.session_number,
+        )
+        return same.exclude(pk=meeting.pk) if meeting.pk else same
+
 
 class Meeting(Named):
     """A meeting of a bilateral body or format: one 2+2, one summit, one working-group session."""
