@@ -149,6 +149,11 @@ def test_a_meeting_from_a_press_release_end_to_end(browser, live_server, publish
     attendees = public.locator("section:has(h2:text('出席者'))").inner_text()
     assert "山田花子" in attendees and "日本側議長" in attendees and "国務次官補" in attendees
     assert public.locator(f"a[href^='/sources/{Source.objects.get().slug}/#quote-']").count() == 1
+    if SHOTS:  # the source page a citation links to, for a person to look at (not counted)
+        extra = context.new_page()
+        extra.goto(public.locator("a[href^='/sources/']").first.get_attribute("href"))
+        extra.screenshot(path=os.path.join(SHOTS, "source-1280.png"), full_page=True)
+        extra.close()
     row = next(r for r in rows if r["slug"] == meeting.slug)
     assert "山田花子（日本側議長）" in row["attendees"]
     public.fill(".site-search input[name=q]", "同盟調整グループ（第5回）")
