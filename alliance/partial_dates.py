@@ -100,16 +100,27 @@ class PartialDate:
             )
         if era is not None and year - ERAS[era][0].year + 1 < 1:
             raise ValidationError(_("元号の年は1以上です。"), code="invalid_era")
-        if not 1 <= year <= 9999:
-            raise ValidationError(_("年 %(year)s は範囲外です。"), code="invalid_year", params={"year": year})
-        if month is not None and not 1 <= month <= 12:
-            raise ValidationError(_("月 %(month)s は1〜12で入力してください。"), code="invalid_month", params={"month": month})
-        if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
-            raise ValidationError(
-                _("%(year)s年%(month)s月に%(day)s日はありません。"),
-                code="invalid_day",
-                params={"year": year, "month": month, "day": day},
-            )
+        # Every part is checked, so a bad month does not hide a bad day.
+        errors = []
+        year_ok = 1 <= year <= 9999
+        month_ok = month is None or 1 <= month <= 12
+        if not year_ok:
+            errors.append(ValidationError(_("年 %(year)s は範囲外です。"), code="invalid_year", params={"year": year}))
+        if not month_ok:
+            errors.append(ValidationError(_("月 %(month)s は1〜12で入力してください。"), code="invalid_month", params={"month": month}))
+        if day is not None:
+            last = calendar.monthrange(year, month)[1] if year_ok and month_ok else 31
+            if not 1 <= day <= last:
+                if year_ok and month_ok:
+                    errors.append(ValidationError(
+                        _("%(year)s年%(month)s月に%(day)s日はありません。"),
+                        code="invalid_day",
+                        params={"year": year, "month": month, "day": day},
+                    ))
+                else:
+                    errors.append(ValidationError(_("日 %(day)s は1〜31で入力してください。"), code="invalid_day", params={"day": day}))
+        if errors:
+            raise errors[0] if len(errors) == 1 else ValidationError(errors)
         value = cls.of(year, month, day)
         if era is not None:
             first, last = ERAS[era]

@@ -51,7 +51,7 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "alliance.editorial.site.RegistryAdminConfig",  # django.contrib.admin, models in the order of work
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -100,7 +100,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The editorial screens of import-export and simple-history, in the catalogue's Japanese.
+        "DIRS": [BASE_DIR / "alliance" / "editorial" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -138,8 +138,9 @@ def test_an_editor_imports_fixes_publishes_and_reverts(browser, live_server, tmp
     page.set_input_files("#id_import_file", str(bad))
     page.select_option("#id_format", label="csv")
     page.click(".submit-row input[type=submit]")
-    errors = page.locator(".validation-error-list").inner_text()
+    errors = page.locator("#import-invalid-rows tbody").inner_text()
     assert "established" in errors.lower() and "月 13 は1〜12" in errors  # the field and the reason
+    assert "2行目" in errors  # the file's line: the header is line 1
     assert page.locator("input[name=confirm]").count() == 0
 
     good = tmp_path / "bodies-fixed.csv"

@@ -108,3 +108,9 @@ def test_truncate():
     assert truncate(day, Precision.YEAR) == datetime.date(2009, 1, 1)
     assert truncate(day, Precision.MONTH) == datetime.date(2009, 11, 1)
     assert truncate(day, Precision.DAY) == day
+
+
+def test_a_bad_month_does_not_hide_a_bad_day():
+    with pytest.raises(ValidationError) as excinfo:
+        PartialDate.parse("2026-13-45")
+    assert excinfo.value.messages == ["月 13 は1〜12で入力してください。", "日 45 は1〜31で入力してください。"]

@@ -167,3 +167,12 @@ def test_a_draft_supersedes_relation_does_not_change_a_public_fact():
     relation.status = "published"
     relation.save()
     assert not Agreement.objects.in_force_on(today).filter(pk=old.pk).exists()
+
+
+def test_a_draft_citation_stays_out_of_the_detail_json(client):
+    agreement = make_agreement(slug="sofa")
+    make_citation(agreement=agreement, quote="公開の引用")
+    make_citation(agreement=agreement, quote="下書きの引用", status="draft")
+    data = client.get(reverse("alliance:agreement-detail-json", args=["sofa"])).json()
+    quotes = [c["quote"] for c in data["citations"]] if "citations" in data else [c["quote"] for c in data["record"]["citations"]]
+    assert "公開の引用" in quotes and "下書きの引用" not in quotes

@@ -3,16 +3,20 @@ import and export, history with revert, and publishing gated by a permission."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin import helpers
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..models import (
     CITABLE,
@@ -38,6 +42,7 @@ from . import resources
 from . import resources as resources_module
 from .forms import registry_form
 from .publishing import (
+    PublishPlan,
     RevisionConflict,
     allowed_status,
     apply_revision,
@@ -45,8 +50,10 @@ from .publishing import (
     may_set_status,
     needs_review,
     propose,
+    publish_with_dependencies,
     reject_revision,
     revision_diff,
+    stored_status,
 )
 
 NAME_SEARCH = ("slug", "name_ja", "name_en", "abbreviation", "other_names")
@@ -58,6 +65,9 @@ class RegistryImportForm(ImportForm):
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.format_classes = formats
+        self.fields["resource"].label = _("取込の種類")
+        self.fields["format"].label = _("形式")
+        self.fields["import_file"].label = _("取り込むファイル")
         self.fields["import_file"].help_text = _(
             "CSV（UTF-8、Excelでは「CSV UTF-8（コンマ区切り）」で保存）または XLSX、5MB・%(rows)s行まで。"
             "1行目は列名（エクスポートしたファイルと同じ）。"
@@ -81,6 +91,29 @@ class RegistryImportForm(ImportForm):
         return cleaned
 
 
+class RegistryExportForm(SelectableFieldsExportForm):
+    """The export's column choices named as the form names them (名称（日本語）), with the
+    file's column name beside, instead of "Name Ja"."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.fields["resource"].label = _("書き出しの種類")
+        self.fields["format"].label = _("形式")
+
+    def _get_field_label(self, resource, field_name):
+        model = resource._meta.model
+        field = resource.fields.get(field_name)
+        column = field.column_name if field else field_name
+        attribute = (field.attribute if field else None) or field_name
+        for name in (attribute, f"{attribute}_date"):
+            try:
+                label = model._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                continue
+            return f"{label} ({column})"
+        return column
+
+
 class RegistryConfirmForm(ConfirmImportForm):
     """The confirmation step: the temporary file's name must be one the preview made (it
     cannot name any other file), and the preview's outcome travels along so that the
@@ -95,6 +128,20 @@ class RegistryConfirmForm(ConfirmImportForm):
         return name
 
 
+def _line(number) -> str:
+    return _("%(line)s行目") % {"line": number + 1}
+
+
+class LabelledHistoryHelper(HistoricalRecordContextHelper):
+    """History diffs in words: a choice's label (公開, 日), not its stored value."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if getattr(field, "choices", None) and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value) if value not in (None, "") else "—"
+        return super().prepare_delta_change_value(change, value)
+
+
 class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     """Import/export (CSV, XLSX) with a dry-run preview; history of every change, with revert.
 
@@ -104,6 +151,7 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     show_full_result_count = False
     save_on_top = True
     import_form_class = RegistryImportForm
+    export_form_class = RegistryExportForm
     confirm_form_class = RegistryConfirmForm
     import_formats = resources.FORMATS
     export_formats = resources.FORMATS
@@ -121,19 +169,49 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
+        if context:
+            context["title"] = _("%(name)sの取込") % {"name": self.opts.verbose_name_plural}
+        if context.get("result") is not None:
+            context["warnings"] = any(getattr(row, "warnings", None) for row in context["result"].rows)
         if context.get("confirm_form") is not None and context.get("result") is not None:
             context["confirm_form"].initial["preview_digest"] = resources.outcome_digest(context["result"])
         return response
+
+    def export_action(self, request):
+        response = super().export_action(request)
+        context = getattr(response, "context_data", None)
+        if context:
+            context["title"] = _("%(name)sの書き出し") % {"name": self.opts.verbose_name_plural}
+        return response
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(
+            request,
+            _("取込が終わりました（%(name)s）: 新規 %(new)d 件、更新 %(update)d 件、削除 %(delete)d 件、変更なし %(skip)d 件。")
+            % {"name": self.opts.verbose_name_plural, "new": totals["new"], "update": totals["update"],
+               "delete": totals["delete"], "skip": totals["skip"]},
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledHistoryHelper(self.model, historical_record)
+
+    def history_view_title(self, request, obj):
+        return _("変更の履歴: %(record)s") % {"record": obj}
+
+    def history_form_view_title(self, request, obj):
+        return _("この時点に戻す: %(record)s") % {"record": obj}
 
     def process_result(self, result, request):
         """A confirmation that did not write every row says so, and wrote nothing."""
         if result.has_errors() or result.has_validation_errors():
             reasons = [str(error.error) for error in result.base_errors]
+            # The file's line: the header is line 1, the first data row line 2.
             for row in result.invalid_rows:
                 for field, messages_ in row.error_dict.items():
-                    reasons.append(f"{row.number}: {field}: {' '.join(str(m) for m in messages_)}")
+                    reasons.append(f"{_line(row.number)}: {field}: {' '.join(str(m) for m in messages_)}")
             for number, errors in result.row_errors():
-                reasons += [f"{number}: {error.error}" for error in errors]
+                reasons += [f"{_line(number)}: {error.error}" for error in errors]
             self.message_user(
                 request,
                 _("取り込んでいません（1行も書き込んでいません）。プレビューの後にデータが変わったか、行に誤りがあります: %(reasons)s")
@@ -192,6 +270,9 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 class RegistryAdmin(HistoryImportExportAdmin):
     """For records with a status: editors write drafts; publishing needs the publish permission."""
 
+    class Media:
+        css = {"all": ("alliance/admin.css",)}
+
     actions = ["publish", "unpublish"]
 
     def has_publish_permission(self, request):
@@ -201,7 +282,26 @@ class RegistryAdmin(HistoryImportExportAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not self.has_publish_permission(request):
             readonly.append("status")
+        if self._shows_dependencies(request, obj):
+            readonly.append("draft_dependencies")
         return readonly
+
+    def _shows_dependencies(self, request, obj):
+        return obj is not None and obj.status == Status.DRAFT and self.has_publish_permission(request)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        named = {name for _label, options in fieldsets for line in options["fields"] for name in (line if isinstance(line, tuple | list) else (line,))}
+        if self._shows_dependencies(request, obj) and "draft_dependencies" not in named:
+            fieldsets = [*fieldsets[:-1], (_("公開"), {"fields": ("draft_dependencies",)}), fieldsets[-1]]
+        return fieldsets
+
+    @admin.display(description=_("公開すると一緒に公開される下書き"))
+    def draft_dependencies(self, obj):
+        plan = PublishPlan(None, [obj])
+        if not plan.dependencies:
+            return _("なし（この記録だけが公開されます）")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((label,) for label in plan.labels(plan.dependencies))))
 
     def save_model(self, request, obj, form, change):
         if change and needs_review(request.user, obj):
@@ -215,6 +315,7 @@ class RegistryAdmin(HistoryImportExportAdmin):
             # A revert to a version with another status would publish or hide it.
             obj.status = allowed_status(request.user, obj)
             self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
+        request._alliance_publishing = obj.status == Status.PUBLISHED and stored_status(obj) != Status.PUBLISHED
         super().save_model(request, obj, form, change)
 
     @staticmethod
@@ -231,6 +332,28 @@ class RegistryAdmin(HistoryImportExportAdmin):
                 self.save_formset(request, form, formset, change=change)
             return
         super().save_related(request, form, formsets, change)
+        if getattr(request, "_alliance_publishing", False):
+            # Published through the status field: what it needs goes public with it (its
+            # inline rows just saved included), or it stays a draft.
+            self._publish_dependencies(request, form.instance)
+
+    def _publish_dependencies(self, request, obj):
+        plan = PublishPlan(request.user, [obj])
+        if not plan.dependencies:
+            return
+        if not plan.allowed:
+            obj.status = Status.DRAFT
+            obj._change_reason = str(_("依存する下書きを公開できないため下書きのまま"))
+            obj.save(update_fields=["status"])
+            self.message_user(request, refusal_message(plan), messages.ERROR)
+            return
+        publish_with_dependencies(request.user, plan.dependencies, reason=_("%(record)s と一緒に公開") % {"record": obj})
+        self.message_user(
+            request,
+            _("この記録が依存する下書き %(n)d 件も一緒に公開しました: %(list)s")
+            % {"n": len(plan.dependencies), "list": "、".join(plan.labels(plan.dependencies))},
+            messages.INFO,
+        )
 
     def save_formset(self, request, form, formset, change):
         """Inline rows obey the same rule as the record's own form: a new row an editor
@@ -244,6 +367,8 @@ class RegistryAdmin(HistoryImportExportAdmin):
             if hasattr(obj, "status") and not may_set_status(request.user, obj):
                 obj.status = allowed_status(request.user, obj)
                 refused = True
+            if isinstance(obj, Participation) and obj.position is None:
+                obj.position = Participation.next_position(obj.meeting_id)
             obj.save()
         for obj in formset.deleted_objects:
             obj.delete()
@@ -279,7 +404,26 @@ class RegistryAdmin(HistoryImportExportAdmin):
 
     @admin.action(description=_("選択した記録を公開する"), permissions=["publish"])
     def publish(self, request, queryset):
-        self._set_status(request, queryset, Status.PUBLISHED, _("一括公開"))
+        """Publishes the selection and the drafts it depends on, after a page that lists
+        them (or refuses with the list of those the user may not publish)."""
+        plan = PublishPlan(request.user, list(queryset))
+        if plan.allowed and (not plan.dependencies or request.POST.get("publish_confirmed") == "yes"):
+            publish_with_dependencies(request.user, plan.records, reason=_("一括公開"))
+            n = len(plan.drafts) + len(plan.dependencies)
+            self.message_user(request, _("%(n)d 件を「公開」にしました（依存していた下書きを含む）。") % {"n": n})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("依存する下書きも公開しますか"),
+            "opts": self.opts,
+            "plan": plan,
+            "drafts": plan.labels(plan.drafts),
+            "dependencies": plan.labels(plan.dependencies),
+            "refused": plan.labels(plan.refused),
+            "selected": [obj.pk for obj in plan.records],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "alliance/admin/publish_confirm.html", context)
 
     @admin.action(description=_("選択した記録を非公開（下書き）に戻す"), permissions=["publish"])
     def unpublish(self, request, queryset):
@@ -295,6 +439,12 @@ class RegistryAdmin(HistoryImportExportAdmin):
                 obj.save(update_fields=["status"])
                 changed += 1
         self.message_user(request, _("%(n)d 件を「%(status)s」にしました。") % {"n": changed, "status": Status(status).label})
+
+
+def refusal_message(plan):
+    return _("公開しませんでした。依存する次の下書きを公開する権限がありません: %(list)s") % {
+        "list": "、".join(plan.labels(plan.refused))
+    }
 
 
 class StatusInlineMixin:
@@ -348,6 +498,19 @@ class CitationInline(StatusInlineMixin, admin.StackedInline):
     verbose_name = _("出典")
     verbose_name_plural = _("出典（資料・箇所・引用）")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "locator":
+            # A press release is cited as a whole: the usual locator is written in already.
+            kwargs["initial"] = _("本文")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class MeetingCitationInline(CitationInline):
+    """A meeting's citation may also stand for its attendees and documents: citing a
+    meeting from one press release is one row, not one per attendee."""
+
+    fields = (("source", "locator", "field", "status"), "quote", "covers_parts")
+
 
 # --- sources and citations -------------------------------------------------------
 
@@ -356,14 +519,30 @@ class CitationInline(StatusInlineMixin, admin.StackedInline):
 class SourceAdmin(RegistryAdmin):
     form = registry_form(Source)
     resource_classes = [resources.SourceResource]
-    list_display = ("slug", "title_ja", "edition", "year", "publisher_ja", "file_name", "status")
+    list_display = ("slug", "title_ja", "edition", "issued_or_year", "publisher_ja", "has_text", "status")
     list_filter = ("status", "publisher_ja", "year")
     search_fields = ("slug", "title_ja", "title_en", "part", "file_name")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})},
+    }
     fieldsets = (
-        (None, {"fields": ("slug", ("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("edition", "year"), "status")}),
-        (_("本文"), {"fields": ("part", "file_name", "url", "licence")}),
+        (None, {"fields": (("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("issued", "year"), "edition", "slug", "status")}),
+        (_("本文"), {"fields": ("url", "text", "text_file", "part", "licence")}),
+        (_("シードデータ"), {"fields": ("file_name",), "classes": ("collapse",)}),
     )
+
+    def get_queryset(self, request):
+        # The list does not need the texts themselves.
+        return super().get_queryset(request).defer("text").annotate(text_length=Length("text"))
+
+    @admin.display(description=_("発行日"))
+    def issued_or_year(self, obj):
+        return obj.issued.iso() if obj.issued else (obj.year or "—")
+
+    @admin.display(description=_("本文あり"), boolean=True)
+    def has_text(self, obj):
+        return bool(getattr(obj, "text_length", 0))
 
 
 @admin.register(Citation)
@@ -377,7 +556,7 @@ class CitationAdmin(RegistryAdmin):
     show_full_result_count = False
     fieldsets = (
         (None, {"fields": ("source", "locator", "quote", "field", "status")}),
-        (_("根拠づける記録（ちょうど一つ）"), {"fields": CITED_FIELDS}),
+        (_("根拠づける記録（ちょうど一つ）"), {"fields": (*CITED_FIELDS, "covers_parts")}),
         (_("識別子"), {"fields": ("key",), "classes": ("collapse",)}),
     )
 
@@ -392,7 +571,7 @@ class CitationAdmin(RegistryAdmin):
     def get_queryset(self, request):
         # The record column follows whichever foreign key is set: fetch them all at once.
         # (The changelist skips list_select_related once a queryset has its own.)
-        return super().get_queryset(request).select_related("source", *citation_record_paths())
+        return super().get_queryset(request).select_related("source", *citation_record_paths()).defer("source__text")
 
 
 # --- organizations, posts, people ------------------------------------------------
@@ -524,7 +703,7 @@ class AgreementRelationAdmin(RegistryAdmin):
 
 
 class SeatInline(registry_inline(Seat)):
-    fields = ("side", "post", "organization", "person", "role", "role_en", "level", "as_needed", "position", "start", "end", "slug", "status")
+    fields = ("side", "post", "organization", "person", "role", "level", "as_needed", "position", "start", "end", "slug", "status")
     autocomplete_fields = ("post", "organization", "person")
     verbose_name_plural = _("構成員（席）— 役職・組織・人物のどれか一つ")
 
@@ -549,7 +728,7 @@ class SubBodyInline(admin.TabularInline):
 class BodyAdmin(RegistryAdmin):
     resource_classes = [resources.BodyResource]
     form = registry_form(Body)
-    list_display = ("name_ja", "abbreviation", "kind", "level", "parent", "established_display", "status")
+    list_display = ("name_ja", "abbreviation", "slug", "kind", "level", "parent", "established_display", "status")
     list_filter = ("status", "kind", "level", "name_en_basis")
     list_select_related = ("parent",)
     search_fields = (*NAME_SEARCH, "purpose_ja", "purpose_en")
@@ -607,8 +786,21 @@ class SeatAdmin(RegistryAdmin):
 # --- meetings --------------------------------------------------------------------
 
 
+class ParticipationInlineForm(forms.ModelForm):
+    """表示順 may be left blank: the row is numbered after the meeting's last attendee."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        self.fields["position"].help_text = _("空欄なら末尾に続く番号を振ります。")
+        self.fields["position"].widget.attrs.update({"style": "width:4em", "placeholder": _("自動")})
+        for name, width in (("name_text", "10em"), ("role", "7em"), ("role_en", "7em")):
+            self.fields[name].widget.attrs["style"] = f"width:{width}"
+
+
 class ParticipationInline(StatusInline):
     model = Participation
+    form = ParticipationInlineForm
     fields = ("position", "side", "person", "post", "organization", "name_text", "role", "role_en", "status")
     autocomplete_fields = ("person", "post", "organization")
     verbose_name_plural = _("出席者")
@@ -631,7 +823,7 @@ class MeetingAdmin(RegistryAdmin):
     list_select_related = ("body",)
     search_fields = (*NAME_SEARCH, "place_ja", "place_en", "summary_ja", "summary_en")
     autocomplete_fields = ("body",)
-    inlines = (ParticipationInline, MeetingDocumentInline, CitationInline)
+    inlines = (ParticipationInline, MeetingDocumentInline, MeetingCitationInline)
     fieldsets = (
         (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "slug", "status")}),
         (_("会議"), {"fields": (("body", "kind"), "session_number", ("start", "end"), ("place_ja", "place_en"))}),
@@ -640,12 +832,58 @@ class MeetingAdmin(RegistryAdmin):
     )
     start_display = date_column(Meeting, "start")
 
+    def get_urls(self):
+        from django.urls import path
+
+        guided = path("guided/", self.admin_site.admin_view(self.guided_view), name="alliance_meeting_guided")
+        return [guided, *super().get_urls()]
+
+    def guided_view(self, request):
+        """One page for a meeting from a press release (see editorial/guided.py)."""
+        from django.core.exceptions import PermissionDenied
+
+        from .guided import AttendeeFormSet, GuidedMeetingForm, meeting_add
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        posted = request.method == "POST"
+        form = GuidedMeetingForm(request.POST if posted else None, user=request.user)
+        formset = AttendeeFormSet(request.POST if posted else None, prefix="attendee")
+        if posted and form.is_valid() and formset.is_valid():
+            rows = [f.cleaned_data for f in formset if f.has_changed() and f.cleaned_data]
+            try:
+                meeting, plan = meeting_add(user=request.user, data=form.cleaned_data, attendees=rows)
+            except ValidationError as exc:
+                for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                if plan is not None and not plan.allowed:
+                    self.message_user(request, refusal_message(plan), messages.ERROR)
+                elif plan is not None:
+                    self.message_user(
+                        request,
+                        format_html(_("会議を追加し、依存する {} 件と一緒に公開しました。公開ページ: <a href=\"{}\">{}</a>"),
+                                    len(plan.dependencies), meeting.get_absolute_url(), meeting.name_ja),
+                    )
+                else:
+                    self.message_user(request, _("会議を下書きとして追加しました。公開担当が公開します。"))
+                return HttpResponseRedirect(reverse("admin:alliance_meeting_change", args=[meeting.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("会議を追加（報道発表から）"),
+            "opts": self.opts,
+            "form": form,
+            "formset": formset,
+            "media": self.media + form.media + formset.media,
+        }
+        return TemplateResponse(request, "alliance/admin/guided_meeting.html", context)
+
 
 @admin.register(Participation)
 class ParticipationAdmin(RegistryAdmin):
     form = registry_form(Participation)
     resource_classes = [resources.ParticipationResource]
-    list_display = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role", "status")
+    list_display = ("meeting", "position", "side", "person", "post", "organization", "name_text", "role", "role_en", "status")
     list_filter = ("status", "side")
     list_select_related = ("meeting", "person", "post", "organization")
     search_fields = ("meeting__name_ja", "meeting__slug", "person__name_ja", "post__name_ja", "name_text")
@@ -746,3 +984,6 @@ def quality_report_view(request):
 
 
 admin.site.index_template = "alliance/admin/index.html"
+# The model list beside every form took a quarter of a 1,280 px window and pushed the
+# attendee and seat tables off screen; the index and the breadcrumbs lead everywhere.
+admin.site.enable_nav_sidebar = False

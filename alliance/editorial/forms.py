@@ -20,7 +20,7 @@ class PartialDateFormField(forms.CharField):
         kwargs.setdefault(
             "widget",
             forms.TextInput(
-                attrs={"placeholder": "2009-11 / 平成21年11月", "size": 18, "maxlength": 40, "class": "partial-date"}
+                attrs={"placeholder": _("例 2009-11"), "size": 18, "maxlength": 40, "class": "partial-date"}
             ),
         )
         super().__init__(**kwargs)
@@ -112,6 +112,8 @@ def suggest_slug(model, data, instance) -> str:
     elif name == "meeting":
         start = data.get("start")
         parts = [_slug_of(data.get("body")) or slugify(data.get("name_en") or ""), start.iso() if start else ""]
+    elif name == "source":
+        parts = [data.get("title_en") or "", str(data.get("year") or "")]
     else:
         parts = [data.get("name_en") or data.get("abbreviation") or ""]
     base = slugify("-".join(p for p in parts if p))[:100].strip("-")
@@ -125,10 +127,33 @@ def suggest_slug(model, data, instance) -> str:
     return candidate
 
 
+class SourceForm(RegistryModelForm):
+    """A source's text is pasted, or read from an uploaded text, PDF or HTML file."""
+
+    text_file = forms.FileField(
+        label=_("本文のファイル"),
+        required=False,
+        help_text=_("テキスト（.txt）、PDF、HTML のどれか。選ぶと、その本文で上の「本文」を置き換えます。"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("text_file")
+        if upload:
+            from .sourcetext import SourceFileError, text_of_upload
+
+            try:
+                cleaned["text"] = text_of_upload(upload.name, upload.read())
+            except SourceFileError as exc:
+                self.add_error("text_file", str(exc))
+        return cleaned
+
+
 def registry_form(model) -> type[RegistryModelForm]:
     """A ModelForm base for ``model`` with one PartialDateFormField per partial date."""
     attrs = {}
     for name in getattr(model, "partial_date_names", ()):
         label = model._meta.get_field(f"{name}_date").verbose_name
         attrs[name] = PartialDateFormField(label=label)
-    return type(f"{model.__name__}Form", (RegistryModelForm,), attrs)
+    base = SourceForm if model._meta.model_name == "source" else RegistryModelForm
+    return type(f"{model.__name__}Form", (base,), attrs)

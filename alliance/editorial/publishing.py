@@ -170,3 +170,107 @@ def _display(field, value):
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
+
+
+# --- publishing with what a record depends on ----------------------------------------
+
+# What a record needs for the public to see it whole. ``parts`` are shown on its own page
+# (its attendees, its documents, its seats, its citations) and go public with it, with
+# what they need in turn; ``names`` are records it points at (the meeting's body, an
+# attendee's person and post, a citation's source), which go public too, with what they
+# name and their own citations, but not their parts (publishing a meeting does not
+# publish its body's seats). An attendee also needs the tenure that says its person held
+# its post. This is the one place the rule is written.
+_CITED = ("citations",)
+DEPENDENCIES = {
+    "meeting": {"parts": ("participations", "meeting_documents", *_CITED), "names": ("body",)},
+    "participation": {"parts": _CITED, "names": ("person", "post", "organization", "tenure")},
+    "meetingdocument": {"parts": _CITED, "names": ("agreement",)},
+    "body": {"parts": ("seats", *_CITED), "names": ()},
+    "seat": {"parts": _CITED, "names": ("post", "organization", "person")},
+    "tenure": {"parts": _CITED, "names": ("person", "post")},
+    "post": {"parts": _CITED, "names": ("organization",)},
+    "person": {"parts": _CITED, "names": ()},
+    "organization": {"parts": _CITED, "names": ()},
+    "agreement": {"parts": ("relations_out", *_CITED), "names": ("parties",)},
+    "agreementrelation": {"parts": _CITED, "names": ("object",)},
+    "citation": {"parts": (), "names": ("source",)},
+    "source": {"parts": (), "names": ()},
+}
+
+
+def _related(obj, name) -> list:
+    if name == "tenure":
+        # The tenure that shows the attendee's person in the post they attended in.
+        if getattr(obj, "person_id", None) and getattr(obj, "post_id", None):
+            from ..models import Tenure
+
+            return list(Tenure.objects.filter(person_id=obj.person_id, post_id=obj.post_id))
+        return []
+    field = obj._meta.get_field(name)
+    if field.many_to_one or field.one_to_one:
+        value = getattr(obj, name)
+        return [value] if value is not None else []
+    return list(getattr(obj, field.get_accessor_name() if field.auto_created else name).all())
+
+
+def _key(obj):
+    return (obj._meta.model_name, obj.pk)
+
+
+def dependencies(records) -> list:
+    """Every record the given ones depend on (see DEPENDENCIES), the given ones excluded,
+    in the order found: parts before what they name."""
+    roots = {_key(r) for r in records}
+    seen, found = set(roots), []
+    queue = [(r, True) for r in records]
+    while queue:
+        obj, whole = queue.pop(0)
+        rule = DEPENDENCIES.get(obj._meta.model_name, {"parts": (), "names": ()})
+        parts = rule["parts"] if whole else tuple(n for n in rule["parts"] if n in _CITED)
+        for name in parts:
+            for related in _related(obj, name):
+                if _key(related) not in seen:
+                    seen.add(_key(related))
+                    found.append(related)
+                    queue.append((related, whole))
+        for name in rule["names"]:
+            for related in _related(obj, name):
+                if _key(related) not in seen:
+                    seen.add(_key(related))
+                    found.append(related)
+                    queue.append((related, False))
+    return found
+
+
+class PublishPlan:
+    """What publishing ``records`` takes: the drafts among them and their dependencies,
+    and those of the drafts the user may not publish."""
+
+    def __init__(self, user, records):
+        self.records = list(records)
+        self.drafts = [r for r in self.records if getattr(r, "status", None) == Status.DRAFT]
+        self.dependencies = [d for d in dependencies(self.records) if getattr(d, "status", None) == Status.DRAFT]
+        self.refused = [d for d in [*self.drafts, *self.dependencies] if user is not None and not can_publish(user, type(d))]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refused
+
+    def labels(self, records) -> list[str]:
+        return [f"{r._meta.verbose_name}: {r}" for r in records]
+
+
+def publish_with_dependencies(user, records, *, reason="") -> PublishPlan:
+    """Publish ``records`` and every draft they depend on, in one transaction, or nothing
+    when the user may not publish one of them (the plan's ``refused`` says which)."""
+    plan = PublishPlan(user, records)
+    if not plan.allowed:
+        return plan
+    with transaction.atomic():
+        for obj in [*plan.drafts, *plan.dependencies]:
+            obj.status = Status.PUBLISHED
+            obj._history_user = user
+            obj._change_reason = str(reason)[:100]
+            obj.save(update_fields=["status"])
+    return plan

@@ -38,6 +38,7 @@ from ..models import (
     Source,
     Tenure,
 )
+from ..models.base import normalise_newlines
 from ..partial_dates import PartialDate
 from ..public.cells import cell, unguard
 from .publishing import add_to_revision, may_set_status, needs_review, propose
@@ -312,12 +313,21 @@ class RegistryResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         self._seen_keys = {}
         self._row_number = 0
+        self._row_warnings = []
         super().before_import(dataset, **kwargs)
 
     def import_row(self, row, instance_loader, **kwargs):
         self._user = kwargs.get("user")
         self._row_number = kwargs.get("row_number") or self._row_number + 1
-        return super().import_row(row, instance_loader, **kwargs)
+        self._row_warnings = []
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        # Shown beside the row in the preview; they do not stop the import.
+        row_result.warnings = self._row_warnings
+        return row_result
+
+    def likely_duplicates(self, instance) -> list:
+        """Existing records a new row probably repeats under another key (none by default)."""
+        return []
 
     def after_import(self, dataset, result, **kwargs):
         """At the confirmation, the rows must do what the preview said; if anything
@@ -345,6 +355,14 @@ class RegistryResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.error_dict
+        # Before the row is compared with what is stored (skip_unchanged), not only at full_clean.
+        normalise_newlines(instance)
+        if instance.pk is None:
+            for other in self.likely_duplicates(instance):
+                self._row_warnings.append(
+                    f"重複の疑い: 同じ内容の{other._meta.verbose_name}「{other}」（{getattr(other, 'slug', other.pk)}）がすでにあります。"
+                    "既存の記録を直すなら、その識別子（slug）の行にしてください。"
+                )
         duplicate = self._duplicate_key_error(row)
         if duplicate:
             errors[self._meta.import_id_fields[0]] = [ValidationError(duplicate, code="duplicate")]
@@ -400,9 +418,15 @@ class RegistryResource(resources.ModelResource):
 
 
 class SourceResource(RegistryResource):
+    issued = partial_date("issued")
+
     class Meta(RegistryMeta):
         model = Source
-        exclude = ("id",)
+        # The text is given in the admin form (a spreadsheet cell holds 32,767 characters at most).
+        fields = (
+            "slug", "status", "title_ja", "title_en", "publisher_ja", "publisher_en", "edition", "issued", "year",
+            "part", "file_name", "url", "licence",
+        )
 
 
 class OrganizationResource(RegistryResource):
@@ -503,6 +527,9 @@ class MeetingResource(RegistryResource):
     start = partial_date("start")
     end = partial_date("end")
 
+    def likely_duplicates(self, instance):
+        return list(Meeting.objects.likely_duplicates_of(instance)[:3])
+
     class Meta(RegistryMeta):
         model = Meeting
         fields = (
@@ -537,7 +564,10 @@ def _citation_resource():
     """Citations name their source and their one record by slug (or natural key), with a
     column for every citable model in the registry, so any citation exported can be
     imported back."""
-    attrs = {"source": slug_of("source", Source, "資料")}
+    attrs = {
+        "source": slug_of("source", Source, "資料"),
+        "covers_parts": fields.Field(attribute="covers_parts", column_name="covers_parts", widget=YesNoWidget()),
+    }
     for entry in CITABLE:
         if "slug" in {f.name for f in entry.model._meta.fields}:
             attrs[entry.cited_as] = slug_of(entry.cited_as, entry.model, str(entry.model._meta.verbose_name))
@@ -551,7 +581,7 @@ def _citation_resource():
         {
             "model": Citation,
             "import_id_fields": ("key",),
-            "fields": ("key", "source", "locator", "quote", "field", *CITED_FIELDS),
+            "fields": ("key", "source", "locator", "quote", "field", *CITED_FIELDS, "covers_parts"),
         },
     )
     return type("CitationResource", (RegistryResource,), {**attrs, "Meta": meta, "__module__": __name__})

@@ -1,40 +1,38 @@
-"""Checks of the seed data against its sources: quotes found verbatim, every record cited."""
+"""Checks of the registry against its sources: quotes found verbatim in the text each
+source stores, every record cited."""
 
-import re
-from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Count, Q
 
 from ..models import CITED_FIELDS, Citation, Meeting, NameBasis, Source
+from ..models.sources import SourceText, squeeze
 
-_SPACE = re.compile(r"\s+")
-
-
-def squeeze(text: str) -> str:
-    """Text with all whitespace removed: the PDF conversion broke lines and words at random."""
-    return _SPACE.sub("", text)
+__all__ = ["squeeze", "quote_found", "quotes_not_found", "cited_models", "uncited", "sources_without_text", "source_dir"]
 
 
 def source_dir() -> Path:
+    """Where the seed data's source texts are (the seed command fills Source.text from them)."""
     return Path(settings.FIXTURE_DIRS[0]) / "sources"
 
 
-@cache
-def _source_text(file_name: str) -> str:
-    path = source_dir() / file_name
-    return squeeze(path.read_text(encoding="utf-8")) if path.is_file() else ""
-
-
 def quote_found(citation: Citation) -> bool:
-    """The quote appears in its source's text, whitespace aside."""
-    text = _source_text(citation.source.file_name) if citation.source.file_name else ""
-    return bool(text) and squeeze(citation.quote) in text
+    """The quote appears in its source's stored text, whitespace aside."""
+    match = citation.source.locate(citation.quote)
+    return match is not None and match.found
 
 
 def quotes_not_found():
-    return [c for c in Citation.objects.select_related("source") if not quote_found(c)]
+    """Citations whose quote is not in their source's text (or whose source has none).
+    Each source's text is read and indexed once, not once per citation."""
+    texts = {pk: SourceText(text) for pk, text in Source.objects.values_list("pk", "text")}
+    missing = []
+    for citation in Citation.objects.select_related("source").defer("source__text"):
+        match = texts[citation.source_id].locate(citation.quote)
+        if match is None or not match.found:
+            missing.append(citation)
+    return missing
 
 
 def cited_models():
@@ -42,12 +40,23 @@ def cited_models():
     return [(Citation._meta.get_field(name).related_model, name) for name in CITED_FIELDS]
 
 
+# Records a citation of another record may cover: an attendee or a document through a
+# citation of its meeting marked "covers_parts".
+COVERED_THROUGH = {"participation": "meeting", "meetingdocument": "meeting"}
+
+
 def uncited(model):
-    return model._default_manager.annotate(n=Count("citations")).filter(n=0)
+    """Records with no citation of their own, nor one of the record that covers them."""
+    rows = model._default_manager.annotate(n=Count("citations")).filter(n=0)
+    through = COVERED_THROUGH.get(model._meta.model_name)
+    if through:
+        covering = Citation.objects.filter(covers_parts=True).values(through)
+        rows = rows.exclude(**{f"{through}__in": covering})
+    return rows
 
 
 def sources_without_text():
-    return [s for s in Source.objects.all() if not s.file_name or not (source_dir() / s.file_name).is_file()]
+    return list(Source.objects.filter(text="").defer("text"))
 
 
 def without_english_name(model):
@@ -64,3 +73,16 @@ def without_english_name(model):
 
 def composed_meeting_titles():
     return Meeting.objects.filter(name_en="").order_by("slug")
+
+
+def fill_source_texts(reason: str) -> int:
+    """Give each source without a text the one in its seed file: fill, never overwrite."""
+    filled = 0
+    for source in Source.objects.filter(text="").exclude(file_name=""):
+        path = source_dir() / source.file_name
+        if path.is_file():
+            source.text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+            source._change_reason = reason
+            source.save(update_fields=["text"])
+            filled += 1
+    return filled

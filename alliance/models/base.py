@@ -177,6 +177,26 @@ class SlugKeyManager(models.Manager):
         return self.get(slug=slug)
 
 
+def newlines_to_lf(value):
+    """Text with every line ending as LF: browsers send CRLF, files may hold CR."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def normalise_newlines(instance) -> None:
+    """Every text column of ``instance`` with LF line endings: the one place text is
+    normalised on its way in (forms and inlines through clean_fields, imports through
+    their resource), so an unchanged record saved in a browser and imported from a file
+    is the same record."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, models.CharField | models.TextField) and not isinstance(field, models.GeneratedField):
+            value = getattr(instance, field.attname)
+            cleaned = newlines_to_lf(value)
+            if cleaned is not value:
+                setattr(instance, field.attname, cleaned)
+
+
 class Publishable(models.Model):
     """Anything the public may see has a status; only a publisher changes it (see
     editorial/publishing.py). What an editor adds starts as a draft."""
@@ -191,6 +211,10 @@ class Publishable(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        normalise_newlines(self)
+        super().clean_fields(exclude=exclude)
 
 
 class Record(Publishable):

@@ -82,6 +82,11 @@ class Citation(Publishable, CitedRecordLinks):
     field = models.CharField(
         _("対象の項目"), max_length=60, blank=True, help_text=_("特定の項目の根拠なら項目名（例: signed）。全体なら空欄。")
     )
+    covers_parts = models.BooleanField(
+        _("出席者・文書も裏付ける"),
+        default=False,
+        help_text=_("会議の出典で、同じ資料が出席者と署名・発出された文書も示しているとき。出席者・文書ごとの出典は要らなくなります。"),
+    )
     history = HistoricalRecords()
     objects = CitationManager()
 
@@ -99,6 +104,9 @@ class Citation(Publishable, CitedRecordLinks):
                 name="citation_exactly_one_record",
             ),
             models.CheckConstraint(condition=~Q(quote=""), name="citation_quote_not_empty"),
+            models.CheckConstraint(
+                condition=Q(covers_parts=False) | Q(meeting__isnull=False), name="citation_covers_parts_of_a_meeting"
+            ),
         ]
 
     def __str__(self):
@@ -125,6 +133,28 @@ class Citation(Publishable, CitedRecordLinks):
         ]
         if len(set_fields) != 1:
             raise ValidationError(_("出典はちょうど一つの記録に付けてください。"))
+        if self.covers_parts and set_fields != ["meeting"]:
+            raise ValidationError({"covers_parts": _("出席者・文書も裏付けられるのは会議の出典だけです。")})
+        self.check_quote()
+
+    def check_quote(self):
+        """The quote must be in its source's text, whitespace aside (when the text is stored)."""
+        if self.source_id is None or not self.quote.strip():
+            return
+        source = self.source
+        match = source.locate(self.quote)
+        if match is None or match.found:
+            return
+        if match.matched >= 2:
+            message = _(
+                "引用が資料「%(source)s」の本文に見つかりません。引用の最初の%(n)d文字が一致するのはこの箇所です: "
+                "「%(passage)s」。資料の文言のとおりに写してください（空白・改行の違いは無視します）。"
+            ) % {"source": source.title_ja, "n": match.matched, "passage": source.indexed_text.passage(match)}
+        else:
+            message = _("引用が資料「%(source)s」の本文に見つかりません（似た箇所もありません）。資料の選択と引用を確かめてください。") % {
+                "source": source.title_ja
+            }
+        raise ValidationError({"quote": message})
 
 
 

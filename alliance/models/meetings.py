@@ -53,6 +53,19 @@ class MeetingQuerySet(RecordQuerySet):
         """Meetings whose (partial) date lies wholly or partly in [start, end]."""
         return self.filter(overlaps_q("start", start, end))
 
+    def likely_duplicates_of(self, meeting):
+        """Other meetings of the same body on the same date with the same session number:
+        a new record for one of them is most likely a duplicate under another slug."""
+        if meeting.body_id is None or meeting.start_date is None:
+            return self.none()
+        same = self.filter(
+            body_id=meeting.body_id,
+            start_date=meeting.start_date,
+            start_precision=meeting.start_precision,
+            session_number=meeting.session_number,
+        )
+        return same.exclude(pk=meeting.pk) if meeting.pk else same
+
 
 class Meeting(Named):
     """A meeting of a bilateral body or format: one 2+2, one summit, one working-group session."""
@@ -308,6 +321,17 @@ class Participation(Publishable):
         elif self.name_text and self.person_id is None:
             parts.append(self.name_text)
         return " ".join(str(p) for p in parts)
+
+    @classmethod
+    def next_position(cls, meeting_id) -> int:
+        """The number after the meeting's last attendee (1 for the first)."""
+        last = cls.objects.filter(meeting_id=meeting_id).aggregate(last=models.Max("position"))["last"]
+        return (last or 0) + 1
+
+    @property
+    def role_display(self):
+        """The capacity in the active language, falling back to the Japanese."""
+        return (self.role_en or self.role) if english_active() else self.role
 
     def natural_key(self):
         return (self.meeting.slug, self.position)

@@ -1,16 +1,85 @@
 """Source documents."""
 
 
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..partial_dates import PrecisionField, precision_constraint
 from .base import (
     SLUG_HELP,
     Publishable,
     RecordQuerySet,
     SlugKeyManager,
+    date_field,
 )
+
+_SPACE = re.compile(r"\s+")
+_INK = re.compile(r"\S")
+# Japanese characters a PDF conversion split with a space ("基 づき"): joined for display.
+_JA = "\u3005\u3040-\u30ff\u3400-\u9fff\uff01-\uff60\u3001-\u3003\u300c-\u301f"
+_SPLIT_JA = re.compile(f"(?<=[{_JA}])[ \\t\u3000]+(?=[{_JA}])")
+
+
+def squeeze(text: str) -> str:
+    """Text with all whitespace removed: quotes are compared this way, since the PDF
+    conversion broke lines and words at random."""
+    return _SPACE.sub("", text)
+
+
+def for_display(text: str) -> str:
+    """Text as a reader should see it: spaces a PDF conversion put between Japanese
+    characters taken out (the stored text is left as it is)."""
+    return _SPLIT_JA.sub("", text)
+
+
+@dataclass(frozen=True)
+class QuoteMatch:
+    """Where a quote is in a source's text, whitespace aside; when it is not there, where
+    the longest beginning of it is (``matched`` characters of it, 0 if none)."""
+
+    found: bool
+    start: int
+    end: int
+    matched: int
+
+
+class SourceText:
+    """A source's text, indexed once for finding many quotes in it."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.positions = [m.start() for m in _INK.finditer(text)]
+        self.flat = "".join(text[i] for i in self.positions)
+
+    def locate(self, quote: str) -> QuoteMatch | None:
+        wanted = squeeze(quote)
+        if not wanted or not self.flat:
+            return None
+        at = self.flat.find(wanted)
+        if at >= 0:
+            return QuoteMatch(True, self.positions[at], self.positions[at + len(wanted) - 1] + 1, len(wanted))
+        low, high = 0, len(wanted)  # the longest beginning of the quote that is in the text
+        while low < high:
+            middle = (low + high + 1) // 2
+            if wanted[:middle] in self.flat:
+                low = middle
+            else:
+                high = middle - 1
+        if low == 0:
+            return QuoteMatch(False, 0, 0, 0)
+        at = self.flat.find(wanted[:low])
+        return QuoteMatch(False, self.positions[at], self.positions[at + low - 1] + 1, low)
+
+    def passage(self, match: QuoteMatch, around: int = 40) -> str:
+        """The text around a match, for an editor to compare with the quote."""
+        start, end = max(0, match.start - around // 2), min(len(self.text), match.end + around)
+        return for_display(" ".join(self.text[start:end].split()))
 
 # --- sources -------------------------------------------------------------------
 
@@ -25,6 +94,8 @@ class Source(Publishable):
     publisher_en = models.CharField(_("発行者（英語）"), max_length=200, blank=True)
     edition = models.CharField(_("版"), max_length=100, blank=True, help_text=_("例: 令和7年版、2025"))
     year = models.PositiveSmallIntegerField(_("発行年"), null=True, blank=True)
+    issued_date = date_field(_("発行日"))
+    issued_precision = PrecisionField(_("発行日の精度"))
     part = models.CharField(_("該当部分"), max_length=300, blank=True, help_text=_("章・節の見出しなど。"))
     file_name = models.CharField(
         _("テキストファイル名"),
@@ -34,6 +105,11 @@ class Source(Publishable):
     )
     url = models.URLField(_("URL"), blank=True)
     licence = models.CharField(_("利用条件"), max_length=200, blank=True, help_text=_("例: 政府標準利用規約（第2.0版）"))
+    text = models.TextField(
+        _("本文"),
+        blank=True,
+        help_text=_("資料の全文。引用はこの本文と照合され、公開の資料ページに引用箇所を示して表示されます。"),
+    )
 
     history = HistoricalRecords()
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
@@ -43,11 +119,23 @@ class Source(Publishable):
         verbose_name_plural = _("資料")
         permissions = [("publish_source", _("公開・非公開を切り替えられる"))]
         ordering = ["-year", "slug"]
+        constraints = [precision_constraint("source", "issued")]
 
     def __str__(self):
         return f"{self.title_ja} {self.part}".strip()
 
+    def get_absolute_url(self):
+        return reverse("alliance:source-detail", args=[self.slug])
+
     def natural_key(self):
         return (self.slug,)
+
+    @cached_property
+    def indexed_text(self) -> SourceText:
+        return SourceText(self.text)
+
+    def locate(self, quote: str) -> QuoteMatch | None:
+        """Where ``quote`` is in the text, whitespace aside (None when there is no text)."""
+        return self.indexed_text.locate(quote)
 
 

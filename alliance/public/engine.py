@@ -442,7 +442,7 @@ def citations_prefetch():
     from ..models import Citation
 
     published = Citation.objects.published().filter(published_q("source"))
-    return Prefetch("citations", queryset=published.select_related("source").order_by("source__year", "pk"))
+    return Prefetch("citations", queryset=published.select_related("source").defer("source__text").order_by("source__year", "pk"))
 
 
 class Entity:
@@ -509,11 +509,12 @@ class Entity:
         return f"{self.csv_with}\nSELECT json_build_object({pairs})::text\n{self.csv_from}\nORDER BY sel.ord"
 
     def citations(self, pk):
-        """The citations of one of its records, as its detail page lists them."""
+        """The published citations of one of its records, as its detail page lists them
+        (for a source: the published citations that quote it)."""
         from ..models import CITABLE, Citation
 
-        cited_as = next(entry.cited_as for entry in CITABLE if entry.model is self.model)
-        return Citation.objects.filter(**{cited_as: pk}).order_by("source__year", "pk")
+        cited_as = next((entry.cited_as for entry in CITABLE if entry.model is self.model), "source")
+        return Citation.objects.published().filter(**{cited_as: pk}).order_by("source__year", "pk")
 
     def text_sql(self) -> str:
         """What follows "WITH sel AS (…)": every cell as plain text, unguarded (for XLSX,

@@ -30,6 +30,7 @@ from ..models import (
     Side,
     Source,
     Tenure,
+    is_public,
     published_q,
     published_sql,
 )
@@ -434,8 +435,9 @@ class MeetingEntity(Entity):
     csv_with = f"""
         , attendees AS (
             -- Fed in (meeting, position) order, so the aggregate needs no sort of its own.
-            SELECT x.meeting_id, string_agg(x.side || ': ' || x.who, '; ') AS labels FROM (
-                SELECT p.meeting_id, p.position, p.side, concat_ws(' ',
+            -- An attendee's capacity (role) follows in brackets: "jp: 外務大臣 林（共同議長）".
+            SELECT x.meeting_id, string_agg(x.side || ': ' || x.who || CASE WHEN x.role <> '' THEN '（' || x.role || '）' ELSE '' END, '; ') AS labels FROM (
+                SELECT p.meeting_id, p.position, p.side, p.role, concat_ws(' ',
                     CASE WHEN {published_sql("po")} THEN po.name_ja END,
                     CASE WHEN {published_sql("o")} THEN o.name_ja END,
                     CASE WHEN {published_sql("pe")} THEN pe.name_ja
@@ -619,37 +621,6 @@ class CitationEntity(Entity):
 # --- sources: exports only ----------------------------------------------------------
 
 
-class SourceEntity(Entity):
-    """The source texts that citations point into: public whole (they have no drafts)."""
-
-    name = "source"
-    path = "sources"
-    model = Source
-    listed = False
-    exported = True
-    detailed = False
-    search_fields = ("slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "part")
-    sorts = {"slug": Sort(_("スラッグ"), "slug")}
-    default_sort = "slug"
-
-    def public(self):
-        return self.model.objects.published()
-
-    columns = export_columns(
-        text("slug", "s.slug"),
-        text("title_ja", "s.title_ja"),
-        text("title_en", "s.title_en"),
-        text("publisher_ja", "s.publisher_ja"),
-        text("publisher_en", "s.publisher_en"),
-        text("edition", "s.edition"),
-        integer("year", "s.year"),
-        text("part", "s.part"),
-        Column("source_url", "NULLIF(s.url, '')", type="url"),
-        text("licence", "s.licence"),
-    )
-    csv_from = "FROM sel JOIN alliance_source s ON s.id = sel.id"
-
-
 # --- detail pages only -------------------------------------------------------------
 
 
@@ -714,6 +685,102 @@ class PostEntity(Entity):
             ),
             attendees("participations__meeting__participations"),
         )
+
+
+class SourceEntity(Entity):
+    """A source with its text, each quote of a published citation marked where it stands;
+    every citation on the public pages links to its mark here. Its metadata is exported
+    too, so that the citations' source slugs resolve in the data package."""
+
+    name = "source"
+    path = "sources"
+    model = Source
+    listed = False
+    exported = True
+    search_fields = ("slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "part")
+    sorts = {"slug": Sort(_("スラッグ"), "slug")}
+    default_sort = "slug"
+
+    columns = export_columns(
+        text("slug", "s.slug"),
+        text("title_ja", "s.title_ja"),
+        text("title_en", "s.title_en"),
+        text("publisher_ja", "s.publisher_ja"),
+        text("publisher_en", "s.publisher_en"),
+        text("edition", "s.edition"),
+        integer("year", "s.year"),
+        text("part", "s.part"),
+        Column("source_url", "NULLIF(s.url, '')", type="url"),
+        text("licence", "s.licence"),
+    )
+    csv_from = "FROM sel JOIN alliance_source s ON s.id = sel.id"
+
+    def detail_queryset(self):
+        return self.public()
+
+    def detail_context(self, obj) -> dict:
+        from ..models import Citation
+
+        citations = [
+            c
+            for c in Citation.objects.published()
+            .filter(source=obj)
+            .select_related(*CITED_RECORD_PATHS)
+            .order_by("pk")
+            if is_public(c.record)
+        ]
+        segments, unplaced = quote_segments(obj, citations)
+        return {"segments": segments, "unplaced": unplaced, "citing": [(c, public_record_url(c)) for c in citations]}
+
+
+# What a citation's public link needs: its record and, for a record without a page of
+# its own, the record whose page shows it.
+CITED_RECORD_PATHS = (
+    "agreement", "agreement_relation__subject", "body", "organization", "post", "person", "tenure__person",
+    "seat__body", "meeting", "participation__meeting", "meeting_document__meeting",
+)
+_SHOWN_ON = {"agreementrelation": "subject", "tenure": "person", "seat": "body", "participation": "meeting", "meetingdocument": "meeting"}
+
+
+def public_record_url(citation) -> str:
+    """The public page that shows the cited record ("" when there is none)."""
+    record = citation.record
+    holder = getattr(record, _SHOWN_ON.get(record._meta.model_name, ""), record) if record is not None else None
+    if holder is None or not is_public(holder) or not hasattr(holder, "get_absolute_url"):
+        return ""
+    return holder.get_absolute_url()
+
+
+def quote_segments(source, citations):
+    """The source's text cut into runs, each either plain or a quote (quotes that overlap
+    are marked as one run, with an anchor for each), and the citations whose quote is not
+    in the text."""
+    from ..models.sources import for_display
+
+    placed, unplaced = [], []
+    for citation in citations:
+        match = source.locate(citation.quote)
+        if match is not None and match.found:
+            placed.append((match.start, match.end, citation))
+        else:
+            unplaced.append(citation)
+    placed.sort(key=lambda item: (item[0], -item[1]))
+    runs = []
+    for start, end, citation in placed:
+        if runs and start < runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], end)
+            runs[-1][2].append(citation)
+        else:
+            runs.append([start, end, [citation]])
+    segments, at, text = [], 0, source.text
+    for start, end, quoted in runs:
+        if start > at:
+            segments.append({"text": for_display(text[at:start]), "citations": []})
+        segments.append({"text": for_display(text[start:end]), "citations": quoted})
+        at = end
+    if at < len(text):
+        segments.append({"text": for_display(text[at:]), "citations": []})
+    return segments, unplaced
 
 
 ENTITIES = {

@@ -68,7 +68,7 @@ def public_page(view):
 @public_page
 def home(request):
     counts = [(entity, entity.verbose_name_plural, entity.public().count()) for entity in LISTS.values()]
-    sources = Source.objects.published().order_by("year", "slug")
+    sources = Source.objects.published().defer("text").order_by("year", "slug")
     context = {"counts": counts, "sources": sources, "feed_href": reverse("alliance:feed")}
     return render(request, "alliance/home.html", context)
 

@@ -25,6 +25,8 @@ from django.core.management.base import BaseCommand
 from django.core.serializers.pyyaml import SafeLoader
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 
+from alliance.editorial.seedcheck import fill_source_texts
+
 SEEDED = "seeded"
 
 # The fields of each model's natural key, as its manager's get_by_natural_key takes them.
@@ -115,10 +117,13 @@ class Command(BaseCommand):
                 entries.extend(yaml.load(stream, Loader=SafeLoader) or [])
         with transaction.atomic(using=DEFAULT_DB_ALIAS):
             added, kept, refused = self.load(entries)
+            # Sources' texts live in fixtures/sources/*.txt, not in the YAML.
+            texts = fill_source_texts(SEEDED)
         total = sum(added.values())
         self.stdout.write(
             f"Seed data: added {total} record(s), kept {kept} existing record(s) as they are, "
-            f"left out {len(refused)} deleted by an editor (or referring to one)."
+            f"left out {len(refused)} deleted by an editor (or referring to one); "
+            f"filled the text of {texts} source(s)."
         )
         if options["verbosity"] > 1:
             for label, count in sorted(added.items()):

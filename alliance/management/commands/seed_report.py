@@ -56,7 +56,7 @@ class Command(BaseCommand):
         for citation in missing:
             out(f"    {citation.key} [{citation.source.slug} {citation.locator}] {citation.quote[:80]}")
         for source in sources_without_text():
-            out(f"Source without its text file: {source.slug} ({source.file_name or 'no file name'})")
+            out(f"Source without its text: {source.slug} ({source.file_name or 'no file name'})")
         problems += len(missing)
         out(f"Records without a citation: {problems - len(missing)}")
         if strict and problems:
