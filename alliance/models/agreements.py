@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..partial_dates import (
+    QUALIFIER_LABEL,
     PrecisionField,
     check_not_before,
     not_before_constraint,
     precision_constraint,
+    qualifier_field,
     reaches_q,
 )
 from .base import (
@@ -38,12 +40,16 @@ class AgreementQuerySet(RecordQuerySet):
         """Agreements whose dates allow them to be in force on ``day``.
 
         In force from the first day of the entry-into-force period (a month-precision
-        date counts from the 1st) through the last day of the period in which it ended.
-        An agreement with no entry-into-force date is never counted as in force.
+        date counts from the 1st) through the last day of the period in which it ended;
+        with no end recorded, through the last day of its stated period (a fixed-term
+        agreement "until 31 March 2027", "FY2022 to FY2026"). An agreement with no
+        entry-into-force date is never counted as in force.
         """
         return self.filter(
             Q(in_force_date__lte=day),
-            Q(ended_date__isnull=True) | reaches_q("ended", day),
+            reaches_q("ended", day)
+            | Q(ended_date__isnull=True, period_until_date__isnull=True)
+            | Q(reaches_q("period_until", day), ended_date__isnull=True),
         )
 
 
@@ -76,12 +82,28 @@ class Agreement(Named):
     summary_en = models.TextField(_("概要（英語）"), blank=True)
     signed_date = date_field(_("署名日"))
     signed_precision = PrecisionField(_("署名日の精度"))
+    signed_qualifier = qualifier_field(QUALIFIER_LABEL)
+    issued_date = date_field(_("発表日"))
+    issued_precision = PrecisionField(_("発表日の精度"))
+    issued_qualifier = qualifier_field(QUALIFIER_LABEL)
+    adopted_date = date_field(_("策定日"))
+    adopted_precision = PrecisionField(_("策定日の精度"))
+    adopted_qualifier = qualifier_field(QUALIFIER_LABEL)
     approved_date = date_field(_("承認・了承日"))
     approved_precision = PrecisionField(_("承認・了承日の精度"))
+    approved_qualifier = qualifier_field(QUALIFIER_LABEL)
     in_force_date = date_field(_("発効日"))
     in_force_precision = PrecisionField(_("発効日の精度"))
+    in_force_qualifier = qualifier_field(QUALIFIER_LABEL)
     ended_date = date_field(_("失効・終了日"))
     ended_precision = PrecisionField(_("失効・終了日の精度"))
+    ended_qualifier = qualifier_field(QUALIFIER_LABEL)
+    period_from_date = date_field(_("対象期間の始め"))
+    period_from_precision = PrecisionField(_("対象期間の始めの精度"))
+    period_from_qualifier = qualifier_field(QUALIFIER_LABEL)
+    period_until_date = date_field(_("対象期間の終わり・有効期限"))
+    period_until_precision = PrecisionField(_("対象期間の終わりの精度"))
+    period_until_qualifier = qualifier_field(QUALIFIER_LABEL)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "official_name_ja", "official_name_en", "summary_ja", "summary_en")
 
     history = HistoricalRecords(excluded_fields=["search_text"], m2m_fields=[parties])
@@ -97,6 +119,11 @@ class Agreement(Named):
             precision_constraint("agreement", "approved"),
             precision_constraint("agreement", "in_force"),
             precision_constraint("agreement", "ended"),
+            precision_constraint("agreement", "issued"),
+            precision_constraint("agreement", "adopted"),
+            precision_constraint("agreement", "period_from"),
+            precision_constraint("agreement", "period_until"),
+            not_before_constraint("agreement", "period_until", "period_from"),
             not_before_constraint("agreement", "in_force", "signed"),
             not_before_constraint("agreement", "ended", "signed"),
             not_before_constraint("agreement", "ended", "in_force"),
@@ -121,6 +148,7 @@ class Agreement(Named):
         errors.update(check_not_before(self, "in_force", "signed", _("発効日が署名日より前です。")))
         errors.update(check_not_before(self, "ended", "signed", _("終了日が署名日より前です。")))
         errors.update(check_not_before(self, "ended", "in_force", _("終了日が発効日より前です。")))
+        errors.update(check_not_before(self, "period_until", "period_from", _("対象期間の終わりが始めより前です。")))
         if errors:
             raise ValidationError(errors)
 

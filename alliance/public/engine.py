@@ -346,7 +346,7 @@ def code(header: str, expr: str) -> Column:
 
 def partial_date(header: str, alias: str, name: str) -> Column:
     """A partial date in ISO 8601 at its precision (alliance_partial_date, from cells.py)."""
-    return Column(header, f"alliance_partial_date({alias}.{name}_date, {alias}.{name}_precision)")
+    return Column(header, f"alliance_partial_date({alias}.{name}_date, {alias}.{name}_precision, {alias}.{name}_qualifier)")
 
 
 def permalink(header: str, alias: str) -> Column:

@@ -13,7 +13,9 @@ from ..models import (
     Agreement,
     AgreementRelation,
     Body,
+    BodyLink,
     Country,
+    Event,
     Level,
     Meeting,
     MeetingDocument,
@@ -97,6 +99,7 @@ class AgreementEntity(Entity):
                 "meeting_documents",
                 queryset=MeetingDocument.objects.filter(published_q("meeting")).select_related("meeting"),
             ),
+            Prefetch("events", queryset=Event.objects.published().order_by(*order_by("start"))),
         )
 
     columns = [
@@ -109,9 +112,13 @@ class AgreementEntity(Entity):
         text("official_name_en", "a.official_name_en"),
         text("parties", "parties.names"),
         partial_date("signed", "a", "signed"),
+        partial_date("issued", "a", "issued"),
+        partial_date("adopted", "a", "adopted"),
         partial_date("approved", "a", "approved"),
         partial_date("in_force", "a", "in_force"),
         partial_date("ended", "a", "ended"),
+        partial_date("period_from", "a", "period_from"),
+        partial_date("period_until", "a", "period_until"),
         text("relations", "relations.labels"),
         text("summary_ja", "a.summary_ja"),
         permalink("url", "a"),
@@ -172,6 +179,9 @@ class BodyEntity(Entity):
                 Prefetch("successors", queryset=Body.objects.published()),
                 Prefetch("seats", queryset=Seat.objects.with_holders().order_by("side", "position", "pk")),
                 Prefetch("meetings", queryset=Meeting.objects.published().order_by(*order_by("start", descending=True))),
+                Prefetch("links_out", queryset=BodyLink.objects.published().select_related("to_body").prefetch_related(citations_prefetch())),
+                Prefetch("links_in", queryset=BodyLink.objects.published().select_related("from_body").prefetch_related(citations_prefetch())),
+                Prefetch("events", queryset=Event.objects.published().order_by(*order_by("start"))),
             )
         )
 
@@ -191,12 +201,27 @@ class BodyEntity(Entity):
         partial_date("ended", "b", "ended"),
         text("legal_basis", "basis.name_ja"),
         text("legal_basis_article", "b.legal_basis_article"),
+        text("links", "links.labels"),
         text("purpose_ja", "b.purpose_ja"),
         permalink("url", "b"),
     ]
+    # Links both ways: "coordinates_with 同盟調整グループ" from this body, "part_of_by …" into it.
+    csv_with = f"""
+        , links AS (
+            SELECT l.body_id, string_agg(l.label, '; ' ORDER BY l.direction, l.label) AS labels FROM (
+                SELECT bl.from_body_id AS body_id, 0 AS direction, bl.kind || ' ' || b2.name_ja AS label
+                FROM sel JOIN alliance_bodylink bl ON bl.from_body_id = sel.id AND {published_sql("bl")}
+                JOIN alliance_body b2 ON b2.id = bl.to_body_id AND {published_sql("b2")}
+                UNION ALL
+                SELECT bl.to_body_id, 1, bl.kind || '_by ' || b2.name_ja
+                FROM sel JOIN alliance_bodylink bl ON bl.to_body_id = sel.id AND {published_sql("bl")}
+                JOIN alliance_body b2 ON b2.id = bl.from_body_id AND {published_sql("b2")}
+            ) l GROUP BY l.body_id
+        )"""
     csv_from = f"""FROM sel JOIN alliance_body b ON b.id = sel.id
         LEFT JOIN alliance_body parent ON parent.id = b.parent_id AND {published_sql("parent")}
-        LEFT JOIN alliance_agreement basis ON basis.id = b.legal_basis_id AND {published_sql("basis")}"""
+        LEFT JOIN alliance_agreement basis ON basis.id = b.legal_basis_id AND {published_sql("basis")}
+        LEFT JOIN links ON links.body_id = b.id"""
 
 
 # --- seats -----------------------------------------------------------------------
@@ -384,6 +409,65 @@ class MeetingEntity(Entity):
         LEFT JOIN documents ON documents.meeting_id = m.id"""
 
 
+# --- events ----------------------------------------------------------------------
+
+
+class EventEntity(Entity):
+    name = "event"
+    path = "events"
+    model = Event
+    filters = [
+        ChoiceFilter("kind", _("種別"), "kind", Event.Kind.choices),
+        RelatedFilter("body", _("協議体"), "bodies", Body),
+        PeriodFilter(_("時期"), "start"),
+    ]
+    sorts = {
+        "date": Sort(_("日付（古い順）"), "start_date", undated_last=True),
+        "-date": Sort(_("日付（新しい順）"), "start_date", descending=True, undated_last=True),
+        "name": Sort(_("名称"), "name_ja"),
+    }
+    default_sort = "date"
+
+    def detail_queryset(self):
+        return super().detail_queryset().select_related("part_of").prefetch_related(
+            Prefetch("parts", queryset=Event.objects.published().order_by(*order_by("start"))),
+            Prefetch("bodies", queryset=Body.objects.published()),
+            Prefetch("organizations", queryset=Organization.objects.published()),
+            Prefetch("people", queryset=Person.objects.published()),
+            Prefetch("agreements", queryset=Agreement.objects.published()),
+            Prefetch("meetings", queryset=Meeting.objects.published().order_by(*order_by("start"))),
+        )
+
+    columns = [
+        text("slug", "e.slug"),
+        text("name_ja", "e.name_ja"),
+        text("name_en", "e.name_en"),
+        text("abbreviation", "e.abbreviation"),
+        code("kind", "e.kind"),
+        partial_date("start", "e", "start"),
+        partial_date("end", "e", "end"),
+        text("place_ja", "e.place_ja"),
+        text("part_of", "part_of.slug"),
+        text("bodies", "involved.bodies"),
+        text("organizations", "involved.organizations"),
+        text("summary_ja", "e.summary_ja"),
+        permalink("url", "e"),
+    ]
+    csv_with = f"""
+        , involved AS (
+            SELECT sel.id AS event_id,
+                (SELECT string_agg(b.name_ja, '; ' ORDER BY b.name_ja) FROM alliance_event_bodies eb
+                 JOIN alliance_body b ON b.id = eb.body_id AND {published_sql("b")} WHERE eb.event_id = sel.id) AS bodies,
+                (SELECT string_agg(o.name_ja, '; ' ORDER BY o.name_ja) FROM alliance_event_organizations eo
+                 JOIN alliance_organization o ON o.id = eo.organization_id AND {published_sql("o")}
+                 WHERE eo.event_id = sel.id) AS organizations
+            FROM sel
+        )"""
+    csv_from = f"""FROM sel JOIN alliance_event e ON e.id = sel.id
+        LEFT JOIN alliance_event part_of ON part_of.id = e.part_of_id AND {published_sql("part_of")}
+        LEFT JOIN involved ON involved.event_id = e.id"""
+
+
 # --- detail pages only -------------------------------------------------------------
 
 
@@ -399,6 +483,7 @@ class OrganizationEntity(Entity):
             Prefetch("posts", queryset=Post.objects.published()),
             Prefetch("seats", queryset=Seat.objects.with_holders()),
             Prefetch("agreements", queryset=Agreement.objects.published()),
+            Prefetch("events", queryset=Event.objects.published().order_by(*order_by("start"))),
         )
 
 
@@ -429,6 +514,7 @@ ENTITIES = {
         SeatEntity(),
         PersonEntity(),
         MeetingEntity(),
+        EventEntity(),
         OrganizationEntity(),
         PostEntity(),
     )
