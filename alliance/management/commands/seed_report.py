@@ -2,6 +2,18 @@ from django.core.management.base import BaseCommand
 
 from alliance.editorial.seedcheck import cited_models, quotes_not_found, sources_without_text, uncited
 from alliance.models import Citation, Source
+from alliance.partial_dates import Precision
+
+
+def partial_date_counts():
+    """How many stored dates of every cited model are fiscal years, and how many are qualified."""
+    fiscal = qualified = 0
+    for model, _name in cited_models():
+        manager = model._default_manager
+        for name in getattr(model, "partial_date_names", ()):
+            fiscal += manager.filter(**{f"{name}_precision": Precision.FISCAL_YEAR}).count()
+            qualified += manager.exclude(**{f"{name}_qualifier": ""}).count()
+    return fiscal, qualified
 
 
 class Command(BaseCommand):
@@ -31,6 +43,8 @@ class Command(BaseCommand):
             if show:
                 for record in no_cite:
                     out(f"    uncited: {record}")
+        fiscal, qualified = partial_date_counts()
+        out(f"Dates at fiscal-year precision: {fiscal}; qualified (early, mid, late, end of): {qualified}")
         out(f"{'Sources':<28}{Source.objects.count():>8}")
         out(f"{'Citations':<28}{Citation.objects.count():>8}")
         missing = quotes_not_found()
