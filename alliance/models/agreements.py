@@ -34,6 +34,9 @@ from .people import Organization
 
 # --- agreements ----------------------------------------------------------------
 
+# The dates that place a document in time, the first one it has winning.
+DATED_BY = (("signed", _("署名")), ("issued", _("発表")), ("adopted", _("策定")), ("approved", _("承認・了承")))
+
 
 class AgreementQuerySet(RecordQuerySet):
     def in_force_on(self, day: datetime.date):
@@ -142,6 +145,16 @@ class Agreement(Named):
     def get_absolute_url(self):
         return reverse("alliance:agreement-detail", args=[self.slug])
 
+
+    @property
+    def dated(self):
+        """(how, date): the first of its signature, issue, adoption and approval, which
+        places it in the chronology and in the list when it was never signed."""
+        for name, how in DATED_BY:
+            value = getattr(self, name)
+            if value is not None:
+                return how, value
+        return None, None
 
     def clean(self):
         errors = {}

@@ -16,6 +16,7 @@ from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
 from ..models import Agreement, Body, BodyLink, Event, Level, Meeting, Seat, Side, Source
+from ..models.agreements import DATED_BY
 from . import export
 from .caching import page_etag, registry_version
 from .context_processors import absolute_url
@@ -227,10 +228,6 @@ def structure(request, slug="acm"):
 CHRONOLOGY_ALL_UP_TO = 1000
 
 
-# The date an agreement is placed under in the chronology: the first it has of these.
-AGREEMENT_DATES = ("signed", "issued", "adopted", "approved")
-
-
 @public_page
 def chronology(request):
     """Agreements (by signature, issue, adoption or approval), meetings and other events
@@ -240,7 +237,7 @@ def chronology(request):
     year at a time (``?year=``), with every year and its count as the index.
     """
     agreements = Agreement.objects.published().annotate(
-        when=Coalesce(*(f"{name}_date" for name in AGREEMENT_DATES))
+        when=Coalesce(*(f"{name}_date" for name, _how in DATED_BY))
     ).exclude(when=None)
     meetings = Meeting.objects.published().exclude(start_date=None)
     others = Event.objects.published().exclude(start_date=None)
@@ -262,7 +259,7 @@ def chronology(request):
         others = others.filter(start_date__year=selected)
     events = {}
     for agreement in agreements:
-        when = next(getattr(agreement, name) for name in AGREEMENT_DATES if getattr(agreement, name))
+        _how, when = agreement.dated
         events.setdefault(when.date.year, []).append((when, "agreement", agreement))
     for meeting in meetings.select_related("body"):
         events.setdefault(meeting.start.date.year, []).append((meeting.start, "meeting", meeting))
