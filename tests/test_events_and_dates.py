@@ -317,3 +317,11 @@ def test_body_and_event_pages_show_links_and_dates(client, seeded):
     assert "2020年度" in seed
     hns = client.get(reverse("alliance:agreement-detail", args=["hns-special-agreement-2022"])).content.decode()
     assert "2027年3月31日" in hns
+
+
+@pytest.mark.django_db
+def test_an_unsigned_statement_is_listed_under_its_issue_date(client, seeded):
+    response = client.get(reverse("alliance:agreement-list"), {"kind": "statement"})
+    html = response.content.decode()
+    assert "2012年4月27日（発表）" in html  # 日米安全保障協議委員会(「2+2」)共同発表
+    assert Agreement.objects.get(slug="scc-joint-statement-2012-04-27").dated[1].iso() == "2012-04-27"
