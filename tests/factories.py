@@ -5,7 +5,9 @@ import itertools
 from alliance.models import (
     Agreement,
     Body,
+    BodyLink,
     Citation,
+    Event,
     Meeting,
     Organization,
     Participation,
@@ -28,12 +30,12 @@ def _dates(kwargs):
     """Turn partial-date keyword arguments given as text ("2009-11") into field values."""
     out = {}
     for key, value in kwargs.items():
-        if key in {"signed", "approved", "in_force", "ended", "established", "start", "end"}:
+        if key in {"signed", "issued", "adopted", "approved", "in_force", "ended", "period_from", "period_until", "established", "start", "end"}:
             if value is None:
-                out[f"{key}_date"], out[f"{key}_precision"] = None, ""
+                out[f"{key}_date"], out[f"{key}_precision"], out[f"{key}_qualifier"] = None, "", ""
                 continue
             value = PartialDate.parse(value) if isinstance(value, str) else value
-            out[f"{key}_date"], out[f"{key}_precision"] = value.date, value.precision
+            out[f"{key}_date"], out[f"{key}_precision"], out[f"{key}_qualifier"] = value.date, value.precision, value.qualifier
         else:
             out[key] = value
     return out
@@ -97,3 +99,15 @@ def make_citation(**kw):
         kw["source"] = make_source()
     defaults = {"locator": "図表III-2-1-5", "quote": "日米安全保障協議委員会", "status": Status.PUBLISHED}
     return Citation.objects.create(**{**defaults, **kw})
+
+
+def make_event(**kw):
+    defaults = {"slug": _slug("event"), "name_ja": "共同訓練", "kind": Event.Kind.EXERCISE, "status": Status.PUBLISHED}
+    return Event.objects.create(**{**defaults, **_dates(kw)})
+
+
+def make_body_link(**kw):
+    defaults = {"slug": _slug("link"), "kind": BodyLink.Kind.COORDINATES_WITH, "status": Status.PUBLISHED}
+    kw.setdefault("from_body", make_body())
+    kw.setdefault("to_body", make_body())
+    return BodyLink.objects.create(**{**defaults, **_dates(kw)})

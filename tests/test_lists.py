@@ -15,7 +15,9 @@ from alliance.public.search import normalize_query, search_q
 from .factories import (
     make_agreement,
     make_body,
+    make_body_link,
     make_citation,
+    make_event,
     make_meeting,
     make_organization,
     make_participation,
@@ -25,7 +27,7 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
-LISTS = ["agreement", "body", "seat", "person", "meeting"]
+LISTS = ["agreement", "body", "seat", "person", "meeting", "event"]
 EXPORT_ONLY = ["attendee", "citation", "source"]
 
 
@@ -49,6 +51,11 @@ def fill(n):
         make_participation(meeting=meeting, person=make_person(name_ja=f"人物{i}"), post=make_post())
         MeetingDocument.objects.create(meeting=meeting, agreement=agreement, kind="signed", status="published")
         make_citation(meeting=meeting)
+        make_body_link(from_body=body, to_body=body.parent, label_ja="相互調整")
+        event = make_event(name_ja=f"出来事{i}", start=f"{2000 + i % 25}年度")
+        event.bodies.add(body)
+        event.organizations.add(japan)
+        make_citation(event=event)
 
 
 @pytest.mark.parametrize("name", LISTS)

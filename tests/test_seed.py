@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -75,3 +76,6 @@ def test_seed_report_counts_and_finds_no_problem(seeded):
     report = out.getvalue()
     assert "Quotes not found in their source: 0" in report
     assert "Records without a citation: 0" in report
+    assert re.search(r"\(Event\)\s+46\s+46\s+0", report), "every event of the texts, published and cited"
+    assert re.search(r"\(BodyLink\)\s+9\s+9\s+0", report)
+    assert "Dates at fiscal-year precision: 6; qualified (early, mid, late, end of): 4" in report

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from alliance.models import Agreement, AgreementRelation, Body, Meeting, Seat
+from alliance.models import Agreement, AgreementRelation, Body, Meeting, Organization, Seat
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,8 @@ def test_defense_of_japan_2022(seeded):
     assert dated(acsa.signed, "2016-09", "month")
     assert dated(acsa.approved, "2017-04-14", "day")
     assert dated(acsa.in_force, "2017-04-25", "day")  # "同月25日に発効"
-    assert AgreementRelation.objects.filter(subject=acsa, kind="supersedes", object__slug="acsa-1996").exists()
+    # No sentence says the new ACSA replaces the 1996 one ("これまでの日米ACSA" is still in use).
+    assert not AgreementRelation.objects.filter(subject=acsa, object__slug="acsa-1996").exists()
     assert cited_from(acsa, "dow-2022")
 
 
@@ -52,7 +53,9 @@ def test_defense_of_japan_2025_acm(seeded):
     acm = Body.objects.get(slug="acm")
     assert dated(acm.established, "2015-11", "month")
     assert cited_from(acm, "dow-2025-acm") and cited_from(acm, "dow-2020")
-    assert set(Body.objects.filter(parent=acm).values_list("slug", flat=True)) >= {"jc", "acg", "bocc", "cccs"}
+    assert set(Body.objects.filter(parent=acm).values_list("slug", flat=True)) >= {"acg", "bocc", "cccs"}
+    # The JC dates from the SOFA (Art. 25) and is drawn beside the ACG, linked to it, not under the ACM.
+    assert Body.objects.get(slug="jc").parent is None
     us_dg = {s.organization.slug: s.as_needed for s in Seat.objects.filter(body__slug="acg", side="us", level="dg")}
     assert us_dg["us-department-of-state"] is True  # （注）必要に応じて参加
     assert us_dg["us-embassy-tokyo"] is False
@@ -71,8 +74,9 @@ def test_diplomatic_bluebook_2025(seeded):
         ("jp", "内閣総理大臣", "石破"),
         ("us", "大統領", "トランプ"),
     }
-    rear = Body.objects.get(slug="unc-rear")
+    rear = Organization.objects.get(slug="unc-rear")
     assert dated(rear.established, "1957-07", "month") and rear.parent.slug == "unc"
+    assert not Body.objects.filter(slug__in=["unc", "unc-rear"]).exists()  # a UN command, not a bilateral body
     two_plus_two = Meeting.objects.get(slug="scc-2024-07")
     assert dated(two_plus_two.start, "2024-07", "month") and two_plus_two.place_ja == "東京"
     assert two_plus_two.participations.count() == 4

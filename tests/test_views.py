@@ -6,11 +6,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
-from alliance.models import Agreement, Body, Meeting, Person, Seat
+from alliance.models import Agreement, Body, Event, Meeting, Person, Seat
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["agreement", "body", "seat", "person", "meeting"]
+LISTS = ["agreement", "body", "seat", "person", "meeting", "event"]
 
 
 def get(client, name, lang="ja", *args, **params):
@@ -38,7 +38,7 @@ def test_every_list_answers_in_both_languages(client, seeded, name, lang):
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-@pytest.mark.parametrize("model", [Agreement, Body, Seat, Person, Meeting])
+@pytest.mark.parametrize("model", [Agreement, Body, Seat, Person, Meeting, Event])
 def test_every_detail_answers_with_its_citations(client, seeded, model, lang):
     for obj in model.objects.published()[:25]:
         with translation.override("ja"):

@@ -24,7 +24,9 @@ from ..models import (
     Agreement,
     AgreementRelation,
     Body,
+    BodyLink,
     Citation,
+    Event,
     Meeting,
     MeetingDocument,
     Organization,
@@ -589,7 +591,7 @@ class OrganizationAdmin(RegistryAdmin):
     inlines = (CitationInline,)
     fieldsets = (
         (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "slug", "status")}),
-        (_("位置づけ"), {"fields": (("kind", "country"), "parent")}),
+        (_("位置づけ"), {"fields": (("kind", "country"), "parent", ("established", "ended"))}),
         (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),
     )
 
@@ -677,7 +679,10 @@ class AgreementAdmin(RegistryAdmin):
     fieldsets = (
         (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "kind", "slug", "status")}),
         (_("正式名称"), {"fields": ("official_name_ja", "official_name_en")}),
-        (_("当事者と日付"), {"fields": ("parties", ("signed", "approved"), ("in_force", "ended"))}),
+        (
+            _("当事者と日付"),
+            {"fields": ("parties", ("signed", "issued"), ("adopted", "approved"), ("in_force", "ended"), ("period_from", "period_until"))},
+        ),
         (_("概要"), {"fields": ("summary_ja", "summary_en")}),
         (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),
     )
@@ -708,6 +713,13 @@ class SeatInline(registry_inline(Seat)):
     verbose_name_plural = _("構成員（席）— 役職・組織・人物のどれか一つ")
 
 
+class BodyLinkInline(registry_inline(BodyLink)):
+    fk_name = "from_body"
+    fields = ("kind", "to_body", "label_ja", "start", "end", "slug", "status")
+    autocomplete_fields = ("to_body",)
+    verbose_name_plural = _("他の協議体との関係（この協議体が…）")
+
+
 class SubBodyInline(admin.TabularInline):
     model = Body
     fk_name = "parent"
@@ -733,7 +745,7 @@ class BodyAdmin(RegistryAdmin):
     list_select_related = ("parent",)
     search_fields = (*NAME_SEARCH, "purpose_ja", "purpose_en")
     autocomplete_fields = ("parent", "legal_basis", "established_at", "predecessor")
-    inlines = (SeatInline, SubBodyInline, CitationInline)
+    inlines = (SeatInline, BodyLinkInline, SubBodyInline, CitationInline)
     fieldsets = (
         (None, {"fields": (("name_ja", "abbreviation"), "yomi", ("name_en", "name_en_basis"), "name_en_note", "other_names", "slug", "status")}),
         (_("位置づけ"), {"fields": (("kind", "level"), "parent", "purpose_ja", "purpose_en")}),
@@ -752,6 +764,23 @@ class BodyAdmin(RegistryAdmin):
         (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),
     )
     established_display = date_column(Body, "established")
+
+
+@admin.register(BodyLink)
+class BodyLinkAdmin(RegistryAdmin):
+    resource_classes = [resources.BodyLinkResource]
+    form = registry_form(BodyLink)
+    list_display = ("from_body", "kind", "to_body", "label_ja", "start_display", "status")
+    list_filter = ("status", "kind")
+    list_select_related = ("from_body", "to_body")
+    search_fields = ("slug", "label_ja", "from_body__name_ja", "from_body__abbreviation", "to_body__name_ja", "to_body__abbreviation")
+    autocomplete_fields = ("from_body", "to_body")
+    inlines = (CitationInline,)
+    fieldsets = (
+        (None, {"fields": (("from_body", "kind", "to_body"), ("label_ja", "label_en"), ("start", "end"), "slug", "status")}),
+        (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),
+    )
+    start_display = date_column(BodyLink, "start")
 
 
 @admin.register(Seat)
@@ -877,6 +906,27 @@ class MeetingAdmin(RegistryAdmin):
             "media": self.media + form.media + formset.media,
         }
         return TemplateResponse(request, "alliance/admin/guided_meeting.html", context)
+
+
+@admin.register(Event)
+class EventAdmin(RegistryAdmin):
+    resource_classes = [resources.EventResource]
+    form = registry_form(Event)
+    list_display = ("name_ja", "kind", "start_display", "end_display", "place_ja", "status")
+    ordering = ("start_date", "id")
+    list_filter = ("status", "kind", "start_precision")
+    search_fields = (*NAME_SEARCH, "place_ja", "place_en", "summary_ja", "summary_en")
+    autocomplete_fields = ("part_of", "bodies", "organizations", "people", "agreements", "meetings")
+    inlines = (CitationInline,)
+    fieldsets = (
+        (None, {"fields": (("name_ja", "abbreviation"), "name_en", "other_names", "slug", "status")}),
+        (_("出来事"), {"fields": ("kind", ("start", "end"), ("place_ja", "place_en"), "part_of")}),
+        (_("関わったもの"), {"fields": ("bodies", "organizations", "people", "agreements", "meetings")}),
+        (_("内容"), {"fields": ("summary_ja", "summary_en")}),
+        (_("編集メモ"), {"fields": ("note",), "classes": ("collapse",)}),
+    )
+    start_display = date_column(Event, "start")
+    end_display = date_column(Event, "end")
 
 
 @admin.register(Participation)

@@ -8,7 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ..partial_dates import PartialDate
 
-PARTIAL_DATE_HELP = _("例: 1996 / 2009-11 / 2017-04-25 / 2009年11月 / 2017年4月25日 / 平成21年11月 / 令和7年3月。分かる精度までで構いません。")
+PARTIAL_DATE_HELP = _(
+    "例: 1996 / 2009-11 / 2017-04-25 / 2009年11月 / 2017年4月25日 / 平成21年11月 / 令和7年3月 / 2022年度 / 2025年3月末 / 1996年末。"
+    "分かる精度までで構いません。"
+)
 
 
 class PartialDateFormField(forms.CharField):

@@ -27,7 +27,9 @@ from ..models import (
     Agreement,
     AgreementRelation,
     Body,
+    BodyLink,
     Citation,
+    Event,
     Meeting,
     MeetingDocument,
     Organization,
@@ -191,7 +193,8 @@ def outcome_digest(result) -> str:
 
 
 class PartialDateWidget(widgets.Widget):
-    """1996, 2009-11, 2017-04-25, 2009年11月, 平成21年11月 … in; ISO at its precision out."""
+    """1996, 2009-11, 2017-04-25, 2009年11月, 平成21年11月, 2022年度, 2025年3月末 … in;
+    ISO at its precision out (FY2022 for a fiscal year, "2025-03 end" with a qualifier)."""
 
     def clean(self, value, row=None, **kwargs):
         if value is None:
@@ -431,10 +434,15 @@ class SourceResource(RegistryResource):
 
 class OrganizationResource(RegistryResource):
     parent = slug_of("parent", Organization, "組織")
+    established = partial_date("established")
+    ended = partial_date("ended")
 
     class Meta(RegistryMeta):
         model = Organization
-        fields = ("slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names", "kind", "country", "parent", "note")
+        fields = (
+            "slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names",
+            "kind", "country", "parent", "established", "ended", "note",
+        )
 
 
 class PostResource(RegistryResource):
@@ -465,16 +473,20 @@ class TenureResource(RegistryResource):
 class AgreementResource(RegistryResource):
     parties = fields.Field(attribute="parties", column_name="parties", widget=SlugListWidget(Organization, "当事者"))
     signed = partial_date("signed")
+    issued = partial_date("issued")
+    adopted = partial_date("adopted")
     approved = partial_date("approved")
     in_force = partial_date("in_force")
     ended = partial_date("ended")
+    period_from = partial_date("period_from")
+    period_until = partial_date("period_until")
 
     class Meta(RegistryMeta):
         model = Agreement
         fields = (
             "slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names", "kind",
-            "official_name_ja", "official_name_en", "parties", "signed", "approved", "in_force", "ended",
-            "summary_ja", "summary_en", "note",
+            "official_name_ja", "official_name_en", "parties", "signed", "issued", "adopted", "approved", "in_force",
+            "ended", "period_from", "period_until", "summary_ja", "summary_en", "note",
         )
 
 
@@ -503,6 +515,17 @@ class BodyResource(RegistryResource):
             "parent", "purpose_ja", "purpose_en", "established", "ended", "legal_basis", "legal_basis_article", "legal_basis_article_en",
             "established_at", "establishment_note", "predecessor", "note",
         )
+
+
+class BodyLinkResource(RegistryResource):
+    from_body = slug_of("from_body", Body, "協議体")
+    to_body = slug_of("to_body", Body, "協議体")
+    start = partial_date("start")
+    end = partial_date("end")
+
+    class Meta(RegistryMeta):
+        model = BodyLink
+        fields = ("slug", "status", "from_body", "kind", "to_body", "label_ja", "label_en", "start", "end", "note")
 
 
 class SeatResource(RegistryResource):
@@ -535,6 +558,27 @@ class MeetingResource(RegistryResource):
         fields = (
             "slug", "status", "name_ja", "yomi", "name_en", "name_en_basis", "name_en_note", "abbreviation", "other_names", "body", "kind", "session_number",
             "start", "end", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en", "note",
+        )
+
+
+class EventResource(RegistryResource):
+    part_of = slug_of("part_of", Event, "出来事")
+    start = partial_date("start")
+    end = partial_date("end")
+    bodies = fields.Field(attribute="bodies", column_name="bodies", widget=SlugListWidget(Body, "協議体"))
+    organizations = fields.Field(
+        attribute="organizations", column_name="organizations", widget=SlugListWidget(Organization, "組織")
+    )
+    people = fields.Field(attribute="people", column_name="people", widget=SlugListWidget(Person, "人物"))
+    agreements = fields.Field(attribute="agreements", column_name="agreements", widget=SlugListWidget(Agreement, "協定"))
+    meetings = fields.Field(attribute="meetings", column_name="meetings", widget=SlugListWidget(Meeting, "会議"))
+
+    class Meta(RegistryMeta):
+        model = Event
+        fields = (
+            "slug", "status", "name_ja", "name_en", "abbreviation", "other_names", "kind", "start", "end",
+            "place_ja", "place_en", "summary_ja", "summary_en", "part_of", "bodies", "organizations", "people",
+            "agreements", "meetings", "note",
         )
 
 

@@ -2,8 +2,9 @@
 
 - ``base``: status, slugs, names, search text and the shared choice lists
 - ``sources`` and ``citations``: the evidence
-- ``agreements``, ``bodies`` (and their seats), ``people`` (organizations, posts,
-  people, tenures), ``meetings`` (attendees and documents)
+- ``agreements``, ``bodies`` (their seats and the links between them), ``people``
+  (organizations, posts, people, tenures), ``meetings`` (attendees and documents),
+  ``events`` (what happened other than meetings)
 - ``registry``: the one list of curated models that every other list derives from
 - ``versioning``: the change counter behind ETags and caches
 """
@@ -32,8 +33,9 @@ from .base import (
     published_q,
     published_sql,
 )
-from .bodies import Body, Seat
+from .bodies import Body, BodyLink, Seat
 from .citations import CITED_FIELDS, Citation
+from .events import Event
 from .meetings import Meeting, MeetingDocument, Participation
 from .people import Organization, Person, Post, Tenure
 from .registry import CITABLE, SOURCES, Entry
@@ -56,9 +58,11 @@ __all__ = [
     "Agreement",
     "AgreementRelation",
     "Body",
+    "BodyLink",
     "Citation",
     "Country",
     "Entry",
+    "Event",
     "Force",
     "Level",
     "Meeting",

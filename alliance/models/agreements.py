@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..partial_dates import (
+    QUALIFIER_LABEL,
     PrecisionField,
     check_not_before,
     not_before_constraint,
     precision_constraint,
+    qualifier_field,
     reaches_q,
 )
 from .base import (
@@ -36,6 +38,9 @@ from .people import Organization
 
 # --- agreements ----------------------------------------------------------------
 
+# The dates that place a document in time, the first one it has winning.
+DATED_BY = (("signed", _("署名")), ("issued", _("発表")), ("adopted", _("策定")), ("approved", _("承認・了承")))
+
 
 class Force(models.TextChoices):
     """Whether an agreement is in force on a day, as far as the registry's data tell."""
@@ -46,8 +51,12 @@ class Force(models.TextChoices):
 
 
 def ended_q(day: datetime.date) -> Q:
-    """Ended before ``day``: the whole period of its end date lies before it."""
-    return Q(ended_date__isnull=False) & ~reaches_q("ended", day)
+    """Ended before ``day``: the whole period of its end date lies before it; with no end
+    recorded, the whole of its stated period does (a fixed-term agreement "until 31 March
+    2027", "FY2022 to FY2026")."""
+    return (Q(ended_date__isnull=False) & ~reaches_q("ended", day)) | (
+        Q(ended_date__isnull=True, period_until_date__isnull=False) & ~reaches_q("period_until", day)
+    )
 
 
 def superseded_q(day: datetime.date) -> Exists:
@@ -91,10 +100,9 @@ class AgreementQuerySet(RecordQuerySet):
         return self.annotate(force=force_on(day))
 
     def in_force_on(self, day: datetime.date):
-        """Agreements in force on ``day`` (see force_on): entered into force, not ended, not superseded."""
-        return self.filter(Q(in_force_date__lte=day), Q(ended_date__isnull=True) | reaches_q("ended", day)).exclude(
-            superseded_q(day)
-        )
+        """Agreements in force on ``day`` (see force_on): entered into force, not ended (or
+        past the end of its stated period), not superseded."""
+        return self.filter(in_force_date__lte=day).exclude(ended_q(day)).exclude(superseded_q(day))
 
 
 class Agreement(Named):
@@ -126,12 +134,28 @@ class Agreement(Named):
     summary_en = models.TextField(_("概要（英語）"), blank=True)
     signed_date = date_field(_("署名日"))
     signed_precision = PrecisionField(_("署名日の精度"))
+    signed_qualifier = qualifier_field(QUALIFIER_LABEL)
+    issued_date = date_field(_("発表日"))
+    issued_precision = PrecisionField(_("発表日の精度"))
+    issued_qualifier = qualifier_field(QUALIFIER_LABEL)
+    adopted_date = date_field(_("策定日"))
+    adopted_precision = PrecisionField(_("策定日の精度"))
+    adopted_qualifier = qualifier_field(QUALIFIER_LABEL)
     approved_date = date_field(_("承認・了承日"))
     approved_precision = PrecisionField(_("承認・了承日の精度"))
+    approved_qualifier = qualifier_field(QUALIFIER_LABEL)
     in_force_date = date_field(_("発効日"))
     in_force_precision = PrecisionField(_("発効日の精度"))
+    in_force_qualifier = qualifier_field(QUALIFIER_LABEL)
     ended_date = date_field(_("失効・終了日"))
     ended_precision = PrecisionField(_("失効・終了日の精度"))
+    ended_qualifier = qualifier_field(QUALIFIER_LABEL)
+    period_from_date = date_field(_("対象期間の始め"))
+    period_from_precision = PrecisionField(_("対象期間の始めの精度"))
+    period_from_qualifier = qualifier_field(QUALIFIER_LABEL)
+    period_until_date = date_field(_("対象期間の終わり・有効期限"))
+    period_until_precision = PrecisionField(_("対象期間の終わりの精度"))
+    period_until_qualifier = qualifier_field(QUALIFIER_LABEL)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "official_name_ja", "official_name_en", "summary_ja", "summary_en")
     # The date the list shows and sorts by: signed, or approved where no signature is recorded.
     made_date = models.GeneratedField(
@@ -154,6 +178,11 @@ class Agreement(Named):
             precision_constraint("agreement", "approved"),
             precision_constraint("agreement", "in_force"),
             precision_constraint("agreement", "ended"),
+            precision_constraint("agreement", "issued"),
+            precision_constraint("agreement", "adopted"),
+            precision_constraint("agreement", "period_from"),
+            precision_constraint("agreement", "period_until"),
+            not_before_constraint("agreement", "period_until", "period_from"),
             not_before_constraint("agreement", "in_force", "signed"),
             not_before_constraint("agreement", "ended", "signed"),
             not_before_constraint("agreement", "ended", "in_force"),
@@ -186,11 +215,22 @@ class Agreement(Named):
         return Force(force).label if force else ""
 
 
+    @property
+    def dated(self):
+        """(how, date): the first of its signature, issue, adoption and approval, which
+        places it in the chronology and in the list when it was never signed."""
+        for name, how in DATED_BY:
+            value = getattr(self, name)
+            if value is not None:
+                return how, value
+        return None, None
+
     def clean(self):
         errors = {}
         errors.update(check_not_before(self, "in_force", "signed", _("発効日が署名日より前です。")))
         errors.update(check_not_before(self, "ended", "signed", _("終了日が署名日より前です。")))
         errors.update(check_not_before(self, "ended", "in_force", _("終了日が発効日より前です。")))
+        errors.update(check_not_before(self, "period_until", "period_from", _("対象期間の終わりが始めより前です。")))
         if errors:
             raise ValidationError(errors)
 

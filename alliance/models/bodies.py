@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..partial_dates import (
+    QUALIFIER_LABEL,
     PrecisionField,
     check_not_before,
     not_before_constraint,
     precision_constraint,
+    qualifier_field,
 )
 from .agreements import Agreement
 from .base import (
@@ -79,8 +81,10 @@ class Body(Named):
     )
     established_date = date_field(_("設置日"))
     established_precision = PrecisionField(_("設置日の精度"))
+    established_qualifier = qualifier_field(QUALIFIER_LABEL)
     ended_date = date_field(_("廃止・改組日"))
     ended_precision = PrecisionField(_("廃止・改組日の精度"))
+    ended_qualifier = qualifier_field(QUALIFIER_LABEL)
     legal_basis = models.ForeignKey(
         Agreement,
         verbose_name=_("根拠となる協定・文書"),
@@ -235,8 +239,10 @@ class Seat(Record):
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
     start_date = date_field(_("開始日"))
     start_precision = PrecisionField(_("開始日の精度"))
+    start_qualifier = qualifier_field(QUALIFIER_LABEL)
     end_date = date_field(_("終了日"))
     end_precision = PrecisionField(_("終了日の精度"))
+    end_qualifier = qualifier_field(QUALIFIER_LABEL)
 
     # The table keeps the name it was created with ("membership" was this model's first name).
     # What its label (__str__) reads, for select_related where many are listed.
@@ -289,3 +295,79 @@ class Seat(Record):
             raise ValidationError(errors)
 
 
+
+
+# --- links between bodies ----------------------------------------------------------
+
+
+class BodyLinkQuerySet(RecordQuerySet):
+    def published(self):
+        """Published links between published bodies."""
+        return self.filter(PUBLISHED, published_q("from_body"), published_q("to_body"))
+
+
+class BodyLink(Record):
+    """A typed link from one body to another: part of, coordinates with, reports to,
+    supports or replaced by, for a time, as a chart or sentence states it."""
+
+    class Kind(models.TextChoices):
+        PART_OF = "part_of", _("の一部")
+        COORDINATES_WITH = "coordinates_with", _("と調整")
+        REPORTS_TO = "reports_to", _("に報告")
+        SUPPORTS = "supports", _("を支援")
+        REPLACED_BY = "replaced_by", _("に引き継がれた")
+
+    from_body = models.ForeignKey(
+        Body,
+        verbose_name=_("協議体"),
+        # A link is evidence-bearing; it is removed before either body.
+        on_delete=models.PROTECT,
+        related_name="links_out",
+    )
+    kind = models.CharField(_("関係"), max_length=16, choices=Kind.choices)
+    to_body = models.ForeignKey(
+        Body,
+        verbose_name=_("相手の協議体"),
+        # A link is evidence-bearing; it is removed before either body.
+        on_delete=models.PROTECT,
+        related_name="links_in",
+    )
+    label_ja = models.CharField(
+        _("図の表記（日本語）"), max_length=200, blank=True, help_text=_("構成図で線に添えられた言葉（例: 相互調整・情報交換など）。")
+    )
+    label_en = models.CharField(_("図の表記（英語）"), max_length=200, blank=True)
+    start_date = date_field(_("開始日"))
+    start_precision = PrecisionField(_("開始日の精度"))
+    start_qualifier = qualifier_field(QUALIFIER_LABEL)
+    end_date = date_field(_("終了日"))
+    end_precision = PrecisionField(_("終了日の精度"))
+    end_qualifier = qualifier_field(QUALIFIER_LABEL)
+
+    # What its label (__str__) reads, for select_related where many are listed.
+    label_related = ("from_body", "to_body")
+
+    history = HistoricalRecords()
+    objects = SlugKeyManager.from_queryset(BodyLinkQuerySet)()
+
+    class Meta:
+        verbose_name = _("協議体間の関係")
+        verbose_name_plural = _("協議体間の関係")
+        permissions = [("publish_bodylink", _("公開・非公開を切り替えられる"))]
+        ordering = ["from_body", "kind", "to_body"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_body", "kind", "to_body"], name="bodylink_unique"),
+            models.CheckConstraint(condition=~Q(from_body=models.F("to_body")), name="bodylink_not_self"),
+            precision_constraint("bodylink", "start"),
+            precision_constraint("bodylink", "end"),
+            not_before_constraint("bodylink", "end", "start"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_body} — {self.get_kind_display()} → {self.to_body}"
+
+    def clean(self):
+        errors = check_not_before(self, "end", "start", _("終了日が開始日より前です。"))
+        if self.from_body_id and self.from_body_id == self.to_body_id:
+            errors["to_body"] = _("協議体は自分自身と関係づけられません。")
+        if errors:
+            raise ValidationError(errors)

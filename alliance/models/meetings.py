@@ -12,11 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..partial_dates import (
+    QUALIFIER_LABEL,
     PrecisionField,
     check_not_before,
     not_before_constraint,
     overlaps_q,
     precision_constraint,
+    qualifier_field,
 )
 from .agreements import Agreement
 from .base import (
@@ -93,8 +95,10 @@ class Meeting(Named):
     session_number = models.PositiveSmallIntegerField(_("回次"), null=True, blank=True, help_text=_("「第5回」なら 5。"))
     start_date = date_field(_("開催日"))
     start_precision = PrecisionField(_("開催日の精度"))
+    start_qualifier = qualifier_field(QUALIFIER_LABEL)
     end_date = date_field(_("終了日（複数日の場合）"))
     end_precision = PrecisionField(_("終了日の精度"))
+    end_qualifier = qualifier_field(QUALIFIER_LABEL)
     place_ja = models.CharField(_("場所（日本語）"), max_length=200, blank=True, help_text=_("例: ワシントンD.C.、東京"))
     place_en = models.CharField(_("場所（英語）"), max_length=200, blank=True)
     summary_ja = models.TextField(_("概要（日本語）"), blank=True)

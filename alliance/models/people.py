@@ -10,11 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..partial_dates import (
+    QUALIFIER_LABEL,
     PrecisionField,
     check_not_before,
     not_before_constraint,
     precision_constraint,
+    qualifier_field,
 )
+from ..partial_dates import date_field as partial_date_column
 from .base import (
     OTHER_NAMES_HELP,
     PUBLISHED,
@@ -59,6 +62,12 @@ class Organization(Named):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    established_date = date_field(_("設置日"))
+    established_precision = PrecisionField(_("設置日の精度"))
+    established_qualifier = qualifier_field(QUALIFIER_LABEL)
+    ended_date = date_field(_("廃止・改組日"))
+    ended_precision = PrecisionField(_("廃止・改組日の精度"))
+    ended_qualifier = qualifier_field(QUALIFIER_LABEL)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
     history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
@@ -72,12 +81,19 @@ class Organization(Named):
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="organization_not_own_parent"),
             name_basis_constraint("organization"),
+            precision_constraint("organization", "established"),
+            precision_constraint("organization", "ended"),
+            not_before_constraint("organization", "ended", "established"),
         ]
         indexes = [search_index("organization"), grams_index("organization")]
 
     def get_absolute_url(self):
         return reverse("alliance:organization-detail", args=[self.slug])
 
+    def clean(self):
+        errors = check_not_before(self, "ended", "established", _("廃止日が設置日より前です。"))
+        if errors:
+            raise ValidationError(errors)
 
 
 class Post(Named):
@@ -171,10 +187,18 @@ class Tenure(Record):
         on_delete=models.PROTECT,
         related_name="tenures",
     )
-    start_date = date_field(_("就任日"))
+    start_date = partial_date_column(
+        _("就任日"),
+        help_text=_("資料が就任日を述べないときは、この役職での出席が資料で確かめられる最初の日（会議の日）。その出典の項目は start。"),
+    )
     start_precision = PrecisionField(_("就任日の精度"))
-    end_date = date_field(_("退任日"))
+    start_qualifier = qualifier_field(QUALIFIER_LABEL)
+    end_date = partial_date_column(
+        _("退任日"),
+        help_text=_("資料が退任日を述べないときは、この役職での出席が資料で確かめられる最後の日（会議の日）。その出典の項目は end。"),
+    )
     end_precision = PrecisionField(_("退任日の精度"))
+    end_qualifier = qualifier_field(QUALIFIER_LABEL)
 
     # What its label (__str__) reads, for select_related where many are listed.
     label_related = ("post", "person")

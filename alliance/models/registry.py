@@ -9,7 +9,8 @@ data version (so cached pages and ETags can never go stale). A test walks it.
 from dataclasses import dataclass
 
 from .agreements import Agreement, AgreementRelation
-from .bodies import Body, Seat
+from .bodies import Body, BodyLink, Seat
+from .events import Event
 from .meetings import Meeting, MeetingDocument, Participation
 from .people import Organization, Person, Post, Tenure
 from .sources import Source
@@ -50,5 +51,7 @@ CITABLE = (
     Entry(Meeting, "meetings", "meeting"),
     Entry(Participation, "attendees", "participation"),
     Entry(MeetingDocument, "meeting-documents", "meeting_document"),
+    Entry(Event, "events", "event"),
+    Entry(BodyLink, "body-links", "body_link"),
 )
 SOURCES = Entry(Source, "sources")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..partial_dates import PrecisionField, precision_constraint
+from ..partial_dates import QUALIFIER_LABEL, PrecisionField, precision_constraint, qualifier_field
 from .base import (
     SLUG_HELP,
     Publishable,
@@ -96,6 +96,7 @@ class Source(Publishable):
     year = models.PositiveSmallIntegerField(_("発行年"), null=True, blank=True)
     issued_date = date_field(_("発行日"))
     issued_precision = PrecisionField(_("発行日の精度"))
+    issued_qualifier = qualifier_field(QUALIFIER_LABEL)
     part = models.CharField(_("該当部分"), max_length=300, blank=True, help_text=_("章・節の見出しなど。"))
     file_name = models.CharField(
         _("テキストファイル名"),

@@ -56,24 +56,28 @@ SQL_FUNCTIONS = [
         SELECT CASE WHEN value ~ '{FORMULA_PATTERN}' THEN '''' || value ELSE value END
     $$
     """,
-    # A partial date in ISO 8601 at its precision, as PartialDate.iso(): 1996, 2009-11, 2017-04-25.
+    # A partial date as PartialDate.iso(): ISO 8601 at its precision (1996, 2009-11,
+    # 2017-04-25), FY2022 for a fiscal year, and its qualifier after a space (2025-03 end).
     """
-    CREATE OR REPLACE FUNCTION alliance_partial_date(day date, prec text) RETURNS text
+    CREATE OR REPLACE FUNCTION alliance_partial_date(day date, prec text, qual text) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE AS $$
         SELECT CASE prec
             WHEN 'year' THEN to_char(day, 'YYYY')
+            WHEN 'fiscal_year' THEN 'FY' || to_char(day, 'YYYY')
             WHEN 'month' THEN to_char(day, 'YYYY-MM')
             WHEN 'day' THEN to_char(day, 'YYYY-MM-DD')
-        END
+        END || CASE WHEN qual <> '' THEN ' ' || qual ELSE '' END
     $$
     """,
-    # The last day of a partial date's period, as PartialDate.end: 1996 → 1996-12-31 (the
+    # The last day of a partial date's period, as PartialDate.end: 1996 → 1996-12-31, FY2022
+    # → 2023-03-31 (the
     # stored day is the first of its period; date + interval is a timestamp without zone).
     """
     CREATE OR REPLACE FUNCTION alliance_partial_date_end(day date, prec text) RETURNS date
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         SELECT CASE prec
             WHEN 'year' THEN (day + interval '1 year' - interval '1 day')::date
+            WHEN 'fiscal_year' THEN (day + interval '1 year' - interval '1 day')::date
             WHEN 'month' THEN (day + interval '1 month' - interval '1 day')::date
             WHEN 'day' THEN day
         END

@@ -408,11 +408,14 @@ def boolean(header: str, expr: str) -> Column:
 
 def partial_date(header: str, alias: str, name: str) -> list[Column]:
     """A partial date as four columns a spreadsheet cannot misread: ``signed`` in ISO 8601
-    at its precision (1996, 2009-11, 2017-04-25), ``signed_precision`` (year, month, day),
+    at its precision (1996, 2009-11, 2017-04-25, FY2022, 2025-03 end), ``signed_precision``
+    (year, month, day, fiscal_year),
     and ``signed_from``/``signed_to``, the first and last day of its period (cells.py)."""
     day, precision = f"{alias}.{name}_date", f"NULLIF({alias}.{name}_precision, '')"
+    qualifier = f"{alias}.{name}_qualifier"
     return [
-        Column(header, f"alliance_partial_date({day}, {precision})", type="partial_date"),
+        # With its qualifier, if any: FY2022, 2025-03 end (partial_dates.PartialDate.iso).
+        Column(header, f"alliance_partial_date({day}, {precision}, {qualifier})", type="partial_date"),
         code(f"{header}_precision", precision, Precision.choices),
         Column(f"{header}_from", day, cell=f"to_char({day}, 'YYYY-MM-DD')", type="date"),
         Column(

@@ -15,8 +15,10 @@ from ..models import (
     Agreement,
     AgreementRelation,
     Body,
+    BodyLink,
     Citation,
     Country,
+    Event,
     Force,
     Level,
     Meeting,
@@ -76,6 +78,17 @@ class InForceFilter(ChoicesFilter):
         return [(v, label, counts.get(v, 0), v == current) for v, label in self.choices]
 
 
+# A body link read from the body it points to: coordinates_with is its own inverse.
+BODY_LINK_INVERSE = {
+    "part_of": "has_part",
+    "coordinates_with": "coordinates_with",
+    "reports_to": "receives_reports_from",
+    "supports": "supported_by",
+    "replaced_by": "replaces",
+}
+BODY_LINK_INVERSE_SQL = "CASE bl.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in BODY_LINK_INVERSE.items()) + " END"
+
+
 # --- agreements ------------------------------------------------------------------
 
 
@@ -114,6 +127,7 @@ class AgreementEntity(Entity):
                 queryset=MeetingDocument.objects.published().filter(published_q("meeting")).select_related("meeting"),
             ),
             attendees("meeting_documents__meeting__participations"),
+            Prefetch("events", queryset=Event.objects.published().order_by(*order_by("start"))),
         )
 
     columns = export_columns(
@@ -129,9 +143,13 @@ class AgreementEntity(Entity):
         text("parties_en", "parties.names_en"),
         text("party_slugs", "parties.slugs"),
         partial_date("signed", "a", "signed"),
+        partial_date("issued", "a", "issued"),
+        partial_date("adopted", "a", "adopted"),
         partial_date("approved", "a", "approved"),
         partial_date("in_force", "a", "in_force"),
         partial_date("ended", "a", "ended"),
+        partial_date("period_from", "a", "period_from"),
+        partial_date("period_until", "a", "period_until"),
         text("relations", "relations.labels"),
         text("summary_ja", "a.summary_ja"),
         text("summary_en", "a.summary_en"),
@@ -203,6 +221,9 @@ class BodyEntity(Entity):
                 Prefetch("seats", queryset=Seat.objects.with_holders().order_by("side", "position", "pk")),
                 Prefetch("meetings", queryset=Meeting.objects.published().order_by(*order_by("start", descending=True))),
                 attendees("meetings__participations"),
+                Prefetch("links_out", queryset=BodyLink.objects.published().select_related("to_body").prefetch_related(citations_prefetch())),
+                Prefetch("links_in", queryset=BodyLink.objects.published().select_related("from_body").prefetch_related(citations_prefetch())),
+                Prefetch("events", queryset=Event.objects.published().order_by(*order_by("start"))),
             )
         )
 
@@ -230,13 +251,29 @@ class BodyEntity(Entity):
         text("legal_basis_en", "basis.name_en"),
         slug_of("legal_basis_slug", "basis.slug", "agreement"),
         text("legal_basis_article", "b.legal_basis_article"),
+        text("links", "links.labels"),
         text("purpose_ja", "b.purpose_ja"),
         text("purpose_en", "b.purpose_en"),
         permalink("url", "b"),
     )
+    # Links both ways, as kind:slug from this body ("coordinates_with:acg") and, into it,
+    # the inverse kind ("has_part:jc"), as the agreements' relations are written.
+    csv_with = f"""
+        , links AS (
+            SELECT l.body_id, string_agg(l.label, '; ' ORDER BY l.direction, l.label) AS labels FROM (
+                SELECT bl.from_body_id AS body_id, 0 AS direction, bl.kind || ':' || b2.slug AS label
+                FROM sel JOIN alliance_bodylink bl ON bl.from_body_id = sel.id AND {published_sql("bl")}
+                JOIN alliance_body b2 ON b2.id = bl.to_body_id AND {published_sql("b2")}
+                UNION ALL
+                SELECT bl.to_body_id, 1, {BODY_LINK_INVERSE_SQL} || ':' || b2.slug
+                FROM sel JOIN alliance_bodylink bl ON bl.to_body_id = sel.id AND {published_sql("bl")}
+                JOIN alliance_body b2 ON b2.id = bl.from_body_id AND {published_sql("b2")}
+            ) l GROUP BY l.body_id
+        )"""
     csv_from = f"""FROM sel JOIN alliance_body b ON b.id = sel.id
         LEFT JOIN alliance_body parent ON parent.id = b.parent_id AND {published_sql("parent")}
-        LEFT JOIN alliance_agreement basis ON basis.id = b.legal_basis_id AND {published_sql("basis")}"""
+        LEFT JOIN alliance_agreement basis ON basis.id = b.legal_basis_id AND {published_sql("basis")}
+        LEFT JOIN links ON links.body_id = b.id"""
 
 
 # --- seats -----------------------------------------------------------------------
@@ -620,6 +657,74 @@ class CitationEntity(Entity):
 
 # --- sources: exports only ----------------------------------------------------------
 
+# --- events ----------------------------------------------------------------------
+
+
+class EventEntity(Entity):
+    name = "event"
+    path = "events"
+    model = Event
+    filters = [
+        ChoiceFilter("kind", _("種別"), "kind", Event.Kind.choices),
+        RelatedFilter("body", _("協議体"), "bodies", Body),
+        PeriodFilter(_("時期"), "start"),
+    ]
+    sorts = {
+        "date": Sort(_("日付（古い順）"), "start_date", undated_last=True),
+        "-date": Sort(_("日付（新しい順）"), "start_date", descending=True, undated_last=True),
+        "name": Sort(_("名称"), "name_sort"),
+    }
+    default_sort = "date"
+
+    def detail_queryset(self):
+        return super().detail_queryset().select_related("part_of").prefetch_related(
+            Prefetch("parts", queryset=Event.objects.published().order_by(*order_by("start"))),
+            Prefetch("bodies", queryset=Body.objects.published()),
+            Prefetch("organizations", queryset=Organization.objects.published()),
+            Prefetch("people", queryset=Person.objects.published()),
+            Prefetch("agreements", queryset=Agreement.objects.published()),
+            Prefetch("meetings", queryset=Meeting.objects.published().order_by(*order_by("start"))),
+        )
+
+    columns = export_columns(
+        text("slug", "e.slug"),
+        text("name_ja", "e.name_ja"),
+        text("name_en", "e.name_en"),
+        code("name_en_basis", "NULLIF(e.name_en_basis, '')", NameBasis.choices),
+        text("abbreviation", "e.abbreviation"),
+        code("kind", "e.kind", Event.Kind.choices),
+        partial_date("start", "e", "start"),
+        partial_date("end", "e", "end"),
+        text("place_ja", "e.place_ja"),
+        text("place_en", "e.place_en"),
+        slug_of("part_of_slug", "part_of.slug", "event"),
+        text("bodies", "involved.bodies"),
+        code("body_slugs", "involved.body_slugs"),
+        text("organizations", "involved.organizations"),
+        code("organization_slugs", "involved.organization_slugs"),
+        text("summary_ja", "e.summary_ja"),
+        text("summary_en", "e.summary_en"),
+        permalink("url", "e"),
+    )
+    csv_with = f"""
+        , involved AS (
+            SELECT sel.id AS event_id,
+                (SELECT string_agg(b.name_ja, '; ' ORDER BY b.name_ja, b.slug) FROM alliance_event_bodies eb
+                 JOIN alliance_body b ON b.id = eb.body_id AND {published_sql("b")} WHERE eb.event_id = sel.id) AS bodies,
+                (SELECT string_agg(b.slug, '; ' ORDER BY b.name_ja, b.slug) FROM alliance_event_bodies eb
+                 JOIN alliance_body b ON b.id = eb.body_id AND {published_sql("b")} WHERE eb.event_id = sel.id) AS body_slugs,
+                (SELECT string_agg(o.name_ja, '; ' ORDER BY o.name_ja, o.slug) FROM alliance_event_organizations eo
+                 JOIN alliance_organization o ON o.id = eo.organization_id AND {published_sql("o")}
+                 WHERE eo.event_id = sel.id) AS organizations,
+                (SELECT string_agg(o.slug, '; ' ORDER BY o.name_ja, o.slug) FROM alliance_event_organizations eo
+                 JOIN alliance_organization o ON o.id = eo.organization_id AND {published_sql("o")}
+                 WHERE eo.event_id = sel.id) AS organization_slugs
+            FROM sel
+        )"""
+    csv_from = f"""FROM sel JOIN alliance_event e ON e.id = sel.id
+        LEFT JOIN alliance_event part_of ON part_of.id = e.part_of_id AND {published_sql("part_of")}
+        LEFT JOIN involved ON involved.event_id = e.id"""
+
 
 # --- detail pages only -------------------------------------------------------------
 
@@ -650,6 +755,7 @@ class OrganizationEntity(Entity):
             Prefetch("posts", queryset=Post.objects.published()),
             Prefetch("seats", queryset=Seat.objects.with_holders()),
             Prefetch("agreements", queryset=Agreement.objects.published()),
+            Prefetch("events", queryset=Event.objects.published().order_by(*order_by("start"))),
         )
 
 
@@ -794,6 +900,7 @@ ENTITIES = {
         AttendeeEntity(),
         CitationEntity(),
         SourceEntity(),
+        EventEntity(),
         OrganizationEntity(),
         PostEntity(),
     )

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from .codebook import column_label
 from .entities import ENTITIES
 
-PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+# ISO 8601 at its precision, FY and the year for a Japanese fiscal year, and the qualifier
+# after a space (partial_dates.PartialDate.iso): 1996, 2009-11, 2017-04-25, FY2022, 2025-03 end.
+PARTIAL_DATE = r"^(FY)?\d{4}(-\d{2}(-\d{2})?)?( (early|mid|late|end))?$"
 
 
 def column_schema(entity, column) -> dict:

@@ -19,7 +19,8 @@ from . import export
 from .codebook import column_label
 from .entities import EXPORTS
 
-PARTIAL_DATE = r"\d{4}(-\d{2}(-\d{2})?)?"
+# As openapi.PARTIAL_DATE: 1996, 2009-11, 2017-04-25, FY2022, 2025-03 end.
+PARTIAL_DATE = r"(FY)?\d{4}(-\d{2}(-\d{2})?)?( (early|mid|late|end))?"
 
 
 def field(entity, column) -> dict:

@@ -18,7 +18,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
-from ..models import Agreement, Body, Level, Meeting, Seat, Side, Source
+from ..models import Agreement, Body, BodyLink, Event, Level, Meeting, Seat, Side, Source
+from ..models.agreements import DATED_BY
 from . import codebook, export, openapi, package
 from .caching import page_etag, registry_version
 from .context_processors import absolute_url
@@ -266,8 +267,9 @@ class PublicDetailView(EntityView, DetailView):
 LEVEL_ORDER = [value for value, _label in Level.choices]
 
 
-def chart_part(body, seats):
-    """One box of a structure chart: its levels, and each side's members listed once.
+def chart_part(body, seats, links=()):
+    """One box of a structure chart: its levels, each side's members listed once, and
+    the links drawn from it to the other boxes.
 
     The white papers draw the ACG with its three levels beside one list of members per
     side; a member seated at only some of the levels is marked with those levels.
@@ -289,23 +291,44 @@ def chart_part(body, seats):
         "us": by_side["us"],
         "other": by_side["other"],
         "has_seats": bool(seats),
+        "links": [link for link in links if link.from_body_id == body.pk],
     }
 
 
 @public_page
 def structure(request, slug="acm"):
-    """A body drawn as the white papers draw the ACM: its parts, their levels, each side's seats."""
+    """A body drawn as the white papers draw the ACM: its parts, their levels, each side's
+    seats, and the links the chart draws between them ("相互調整・情報交換など").
+
+    A body linked to a part without being one of its parts (the Joint Committee, beside
+    the ACG since the SOFA) is drawn beside them, as the chart draws it."""
     body = get_object_or_404(Body.objects.published(), slug=slug)
     children = list(Body.objects.published().filter(parent=body).order_by("position", "name_ja"))
     if not children:
         raise Http404("this body has no parts to draw")
-    seats = Seat.objects.with_holders().filter(Q(body=body) | Q(body__parent=body)).order_by("position", "pk")
+    inside = {body.pk, *(child.pk for child in children)}
+    links = list(
+        BodyLink.objects.published()
+        .filter(Q(from_body__in=inside) | Q(to_body__in=inside))
+        .exclude(kind=BodyLink.Kind.REPLACED_BY)
+        .select_related("from_body", "to_body")
+        .order_by("from_body__position", "to_body__position", "pk")
+    )
+    beside = {}
+    for link in links:
+        for other in (link.from_body, link.to_body):
+            if other.pk not in inside and other.parent_id is None:
+                beside.setdefault(other.pk, other)
+    drawn = [*children, *sorted(beside.values(), key=lambda b: (b.position, b.name_ja))]
+    shown = {body.pk, *(b.pk for b in drawn)}
+    seats = Seat.objects.with_holders().filter(body__in=shown).order_by("position", "pk")
     by_body = {}
     for seat in seats:
         by_body.setdefault(seat.body_id, []).append(seat)
-    root = chart_part(body, by_body.get(body.pk, []))
-    parts = [chart_part(child, by_body.get(child.pk, [])) for child in children]
-    return render(request, "alliance/structure.html", {"body": body, "root": root, "parts": parts})
+    links = [link for link in links if link.from_body_id in shown and link.to_body_id in shown]
+    root = chart_part(body, by_body.get(body.pk, []), links)
+    parts = [chart_part(b, by_body.get(b.pk, []), links) for b in drawn]
+    return render(request, "alliance/structure.html", {"body": body, "root": root, "parts": parts, "links": links})
 
 
 CHRONOLOGY_ALL_UP_TO = 1000
@@ -313,17 +336,19 @@ CHRONOLOGY_ALL_UP_TO = 1000
 
 @public_page
 def chronology(request):
-    """Agreements (by signature, or approval) and meetings, year by year.
+    """Agreements (by signature, issue, adoption or approval), meetings and other events
+    (reversions, exercises, disasters, anniversaries), year by year.
 
     A registry of up to a thousand dated events is shown whole; a larger one is shown a
     year at a time (``?year=``), with every year and its count as the index.
     """
     agreements = Agreement.objects.published().annotate(
-        when=Coalesce("signed_date", "approved_date")
+        when=Coalesce(*(f"{name}_date" for name, _how in DATED_BY))
     ).exclude(when=None)
     meetings = Meeting.objects.published().exclude(start_date=None)
+    others = Event.objects.published().exclude(start_date=None)
     counts = {}
-    for qs, field in ((agreements, "when"), (meetings, "start_date")):
+    for qs, field in ((agreements, "when"), (meetings, "start_date"), (others, "start_date")):
         for year, n in qs.annotate(year=ExtractYear(field)).order_by().values_list("year").annotate(n=Count("pk")):
             counts[year] = counts.get(year, 0) + n
     years = sorted(counts)
@@ -337,12 +362,15 @@ def chronology(request):
             selected = years[-1]
         agreements = agreements.filter(when__year=selected)
         meetings = meetings.filter(start_date__year=selected)
+        others = others.filter(start_date__year=selected)
     events = {}
     for agreement in agreements:
-        when = agreement.signed or agreement.approved
+        _how, when = agreement.dated
         events.setdefault(when.date.year, []).append((when, "agreement", agreement))
     for meeting in meetings.select_related("body").prefetch_related(attendees()):
         events.setdefault(meeting.start.date.year, []).append((meeting.start, "meeting", meeting))
+    for event in others:
+        events.setdefault(event.start.date.year, []).append((event.start, "event", event))
     timeline = [(year, sorted(items, key=lambda e: (e[0], e[1]))) for year, items in sorted(events.items())]
     index = [(year, counts[year]) for year in years]
     return render(request, "alliance/chronology.html", {"timeline": timeline, "index": index, "selected": selected})

@@ -9,6 +9,18 @@ from alliance.editorial.seedcheck import (
     without_english_name,
 )
 from alliance.models import Citation, Source
+from alliance.partial_dates import Precision
+
+
+def partial_date_counts():
+    """How many stored dates of every cited model are fiscal years, and how many are qualified."""
+    fiscal = qualified = 0
+    for model, _name in cited_models():
+        manager = model._default_manager
+        for name in getattr(model, "partial_date_names", ()):
+            fiscal += manager.filter(**{f"{name}_precision": Precision.FISCAL_YEAR}).count()
+            qualified += manager.exclude(**{f"{name}_qualifier": ""}).count()
+    return fiscal, qualified
 
 
 class Command(BaseCommand):
@@ -49,6 +61,8 @@ class Command(BaseCommand):
         if show:
             for meeting in composed:
                 out(f"    {meeting.slug} {meeting.name_ja}")
+        fiscal, qualified = partial_date_counts()
+        out(f"Dates at fiscal-year precision: {fiscal}; qualified (early, mid, late, end of): {qualified}")
         out(f"{'Sources':<28}{Source.objects.count():>8}")
         out(f"{'Citations':<28}{Citation.objects.count():>8}")
         missing = quotes_not_found()
