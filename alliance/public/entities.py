@@ -698,32 +698,36 @@ class EventEntity(Entity):
         text("place_ja", "e.place_ja"),
         text("place_en", "e.place_en"),
         slug_of("part_of_slug", "part_of.slug", "event"),
-        text("bodies", "involved.bodies"),
-        code("body_slugs", "involved.body_slugs"),
-        text("organizations", "involved.organizations"),
-        code("organization_slugs", "involved.organization_slugs"),
+        text("bodies", "event_bodies.names"),
+        code("body_slugs", "event_bodies.slugs"),
+        text("organizations", "event_organizations.names"),
+        code("organization_slugs", "event_organizations.slugs"),
         text("summary_ja", "e.summary_ja"),
         text("summary_en", "e.summary_en"),
         permalink("url", "e"),
     )
+    # The bodies and organizations involved, aggregated once for all selected events
+    # (set-based, as the meetings' attendees are).
     csv_with = f"""
-        , involved AS (
-            SELECT sel.id AS event_id,
-                (SELECT string_agg(b.name_ja, '; ' ORDER BY b.name_ja, b.slug) FROM alliance_event_bodies eb
-                 JOIN alliance_body b ON b.id = eb.body_id AND {published_sql("b")} WHERE eb.event_id = sel.id) AS bodies,
-                (SELECT string_agg(b.slug, '; ' ORDER BY b.name_ja, b.slug) FROM alliance_event_bodies eb
-                 JOIN alliance_body b ON b.id = eb.body_id AND {published_sql("b")} WHERE eb.event_id = sel.id) AS body_slugs,
-                (SELECT string_agg(o.name_ja, '; ' ORDER BY o.name_ja, o.slug) FROM alliance_event_organizations eo
-                 JOIN alliance_organization o ON o.id = eo.organization_id AND {published_sql("o")}
-                 WHERE eo.event_id = sel.id) AS organizations,
-                (SELECT string_agg(o.slug, '; ' ORDER BY o.name_ja, o.slug) FROM alliance_event_organizations eo
-                 JOIN alliance_organization o ON o.id = eo.organization_id AND {published_sql("o")}
-                 WHERE eo.event_id = sel.id) AS organization_slugs
-            FROM sel
+        , event_bodies AS (
+            SELECT eb.event_id,
+                string_agg(b.name_ja, '; ' ORDER BY b.name_ja, b.slug) AS names,
+                string_agg(b.slug, '; ' ORDER BY b.name_ja, b.slug) AS slugs
+            FROM sel JOIN alliance_event_bodies eb ON eb.event_id = sel.id
+            JOIN alliance_body b ON b.id = eb.body_id AND {published_sql("b")}
+            GROUP BY eb.event_id
+        ), event_organizations AS (
+            SELECT eo.event_id,
+                string_agg(o.name_ja, '; ' ORDER BY o.name_ja, o.slug) AS names,
+                string_agg(o.slug, '; ' ORDER BY o.name_ja, o.slug) AS slugs
+            FROM sel JOIN alliance_event_organizations eo ON eo.event_id = sel.id
+            JOIN alliance_organization o ON o.id = eo.organization_id AND {published_sql("o")}
+            GROUP BY eo.event_id
         )"""
     csv_from = f"""FROM sel JOIN alliance_event e ON e.id = sel.id
         LEFT JOIN alliance_event part_of ON part_of.id = e.part_of_id AND {published_sql("part_of")}
-        LEFT JOIN involved ON involved.event_id = e.id"""
+        LEFT JOIN event_bodies ON event_bodies.event_id = e.id
+        LEFT JOIN event_organizations ON event_organizations.event_id = e.id"""
 
 
 # --- detail pages only -------------------------------------------------------------
