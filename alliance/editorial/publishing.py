@@ -194,6 +194,8 @@ DEPENDENCIES = {
     "organization": {"parts": _CITED, "names": ()},
     "agreement": {"parts": ("relations_out", *_CITED), "names": ("parties",)},
     "agreementrelation": {"parts": _CITED, "names": ("object",)},
+    "event": {"parts": _CITED, "names": ("part_of",)},
+    "bodylink": {"parts": _CITED, "names": ("from_body", "to_body")},
     "citation": {"parts": (), "names": ("source",)},
     "source": {"parts": (), "names": ()},
 }

@@ -205,7 +205,7 @@ class Agreement(Named):
 
     def distinguishing_parts(self) -> list[str]:
         """What tells it apart from agreements of the same name: its kind and date."""
-        made = self.signed or self.approved
+        _how, made = self.dated
         return [str(self.get_kind_display()), *([made.display()] if made else [])]
 
     @property
