@@ -157,9 +157,10 @@ class Agreement(Named):
     period_until_precision = PrecisionField(_("対象期間の終わりの精度"))
     period_until_qualifier = qualifier_field(QUALIFIER_LABEL)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "official_name_ja", "official_name_en", "summary_ja", "summary_en")
-    # The date the list shows and sorts by: signed, or approved where no signature is recorded.
+    # The date the list shows and sorts by: the first of signed, issued, adopted and
+    # approved that is recorded (DATED_BY's order, as ``dated`` and the chronology use).
     made_date = models.GeneratedField(
-        expression=Coalesce("signed_date", "approved_date"),
+        expression=Coalesce("signed_date", "issued_date", "adopted_date", "approved_date"),
         output_field=models.DateField(),
         db_persist=True,
         verbose_name=_("署名・承認日"),
