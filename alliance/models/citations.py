@@ -54,6 +54,12 @@ class CitationQuerySet(RecordQuerySet):
             )
         )
 
+    def of_public_record(self):
+        """Published citations from published sources, for a record already known to be
+        public (its detail page, its JSON): published() would test every citable table's
+        publication again, a scan of each on every page."""
+        return RecordQuerySet.published(self).filter(published_q("source"))
+
 
 class CitationManager(models.Manager.from_queryset(CitationQuerySet)):
     def get_by_natural_key(self, key):

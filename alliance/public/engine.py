@@ -440,12 +440,16 @@ def export_columns(*items) -> list[Column]:
     return out
 
 
+# The order a record's citations are listed in, on its page and in its JSON.
+CITATION_ORDER = ("source__year", "pk")
+
+
 def citations_prefetch():
     """A record's citations with their sources, as every detail page shows them."""
     from ..models import Citation
 
-    published = Citation.objects.published().filter(published_q("source"))
-    return Prefetch("citations", queryset=published.select_related("source").defer("source__text").order_by("source__year", "pk"))
+    shown = Citation.objects.of_public_record().select_related("source").defer("source__text")
+    return Prefetch("citations", queryset=shown.order_by(*CITATION_ORDER))
 
 
 class Entity:
@@ -517,7 +521,7 @@ class Entity:
         from ..models import CITABLE, Citation
 
         cited_as = next((entry.cited_as for entry in CITABLE if entry.model is self.model), "source")
-        return Citation.objects.published().filter(**{cited_as: pk}).order_by("source__year", "pk")
+        return Citation.objects.of_public_record().filter(**{cited_as: pk}).order_by(*CITATION_ORDER)
 
     def text_sql(self) -> str:
         """What follows "WITH sel AS (…)": every cell as plain text, unguarded (for XLSX,
