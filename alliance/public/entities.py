@@ -458,45 +458,33 @@ class MeetingEntity(Entity):
         partial_date("end", "m", "end"),
         text("place_ja", "m.place_ja"),
         text("place_en", "m.place_en"),
-        text("attendees", "attendees.labels"),
-        text("documents", "documents.labels"),
-        text("document_slugs", "documents.slugs"),
+        text("attendees", "labels.attendees"),
+        text("documents", "labels.documents"),
+        text("document_slugs", "labels.document_slugs"),
         text("outcomes_ja", one_line("m.outcomes_ja")),
         text("outcomes_en", one_line("m.outcomes_en")),
         text("summary_ja", "m.summary_ja"),
         text("summary_en", "m.summary_en"),
         permalink("url", "m"),
     )
-    # Attendees and documents are aggregated once for all selected meetings and joined:
-    # a correlated subquery per meeting is ten times slower at 100,000 meetings.
-    csv_with = f"""
-        , attendees AS (
-            -- Fed in (meeting, position) order, so the aggregate needs no sort of its own.
-            -- An attendee's capacity (role) follows in brackets: "jp: 外務大臣 林（共同議長）".
-            SELECT x.meeting_id, string_agg(x.side || ': ' || x.who || CASE WHEN x.role <> '' THEN '（' || x.role || '）' ELSE '' END, '; ') AS labels FROM (
-                SELECT p.meeting_id, p.position, p.side, p.role, concat_ws(' ',
-                    CASE WHEN {published_sql("po")} THEN po.name_ja END,
-                    CASE WHEN {published_sql("o")} THEN o.name_ja END,
-                    CASE WHEN {published_sql("pe")} THEN pe.name_ja
-                        WHEN p.person_id IS NULL AND p.name_text <> '' THEN p.name_text END) AS who
-                FROM sel JOIN alliance_participation p ON p.meeting_id = sel.id AND {published_sql("p")}
-                LEFT JOIN alliance_post po ON po.id = p.post_id
-                LEFT JOIN alliance_organization o ON o.id = p.organization_id
-                LEFT JOIN alliance_person pe ON pe.id = p.person_id
-                ORDER BY p.meeting_id, p.position
-            ) x WHERE x.who <> '' GROUP BY x.meeting_id
-        ), documents AS (
-            SELECT d.meeting_id,
-                string_agg(d.kind || ': ' || a.name_ja, '; ' ORDER BY d.kind, a.name_ja, a.slug) AS labels,
-                string_agg(d.kind || ':' || a.slug, '; ' ORDER BY d.kind, a.name_ja, a.slug) AS slugs
-            FROM sel JOIN alliance_meetingdocument d ON d.meeting_id = sel.id AND {published_sql("d")}
-            JOIN alliance_agreement a ON a.id = d.agreement_id AND {published_sql("a")}
-            GROUP BY d.meeting_id
-        )"""
+    # Attendees and documents: their labels are kept up to date on write by triggers, in
+    # the table alliance_meeting_export (maintained.py), instead of aggregating 350,000
+    # attendees at request time. The same triggers store every row's CSV cells and JSON
+    # object from these columns, so the CSV and NDJSON read that one table (csv_sql,
+    # json_sql); XLSX's plain text is still computed here.
     csv_from = f"""FROM sel JOIN alliance_meeting m ON m.id = sel.id
         LEFT JOIN alliance_body b ON b.id = m.body_id AND {published_sql("b")}
-        LEFT JOIN attendees ON attendees.meeting_id = m.id
-        LEFT JOIN documents ON documents.meeting_id = m.id"""
+        LEFT JOIN alliance_meeting_export labels ON labels.meeting_id = m.id"""
+
+    def csv_sql(self):
+        from .maintained import csv_sql
+
+        return csv_sql(self)
+
+    def json_sql(self):
+        from .maintained import json_sql
+
+        return json_sql(self)
 
 
 # --- attendees: exports only --------------------------------------------------------

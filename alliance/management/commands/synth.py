@@ -43,12 +43,21 @@ LEVELS = ["minister", "vice", "senior", "dg", "director", "working"]
 
 
 def copy_rows(model, columns, rows):
-    """COPY rows into the model's table; columns are database column names."""
+    """COPY rows into the model's table; columns are database column names. A column the
+    rows do not give (the models grow; COPY leaves it NULL) gets its field's default, and
+    a status "published"."""
     table = model._meta.db_table
+    extra, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.column in columns or f.primary_key or f.null or getattr(f, "generated", False):
+            continue
+        extra.append(f.column)
+        values.append("published" if f.attname == "status" else f.get_default() if f.has_default() else "")
+    columns = [*columns, *extra]
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row((*row, *values))
 
 
 def next_id(model):
