@@ -4,10 +4,11 @@ A meeting's CSV and JSON carry its attendees ("jp: 外務大臣 林（共同議�
 documents and their slugs: names from six other tables, each shown only while published.
 Joining 350,000 attendees at request time, and guarding and formatting every cell of
 100,000 rows, made the export of 100,000 meetings four times slower than a COPY of the
-bare meeting table. So each meeting's export row is stored, ready to write, in
-``alliance_meeting_export``: its related labels, every CSV cell (from the entity's own
-column declarations, so there is still one definition of a cell) and its JSON object but
-the permalink (which depends on the request's host). The export reads that one table.
+bare meeting table. So each meeting's export row is stored, ready to write: its related
+labels and every CSV cell in ``alliance_meeting_export``, its JSON object in
+``alliance_meeting_export_json``, all computed by the entity's own column declarations
+(there is still one definition of a cell), all but the permalink (which depends on the
+request's host). The CSV reads the one table, the NDJSON the other.
 
 The rows are kept right by statement-level triggers with transition tables on every
 table a row reads (meeting, participation, meeting document, person, post, organization,
@@ -19,7 +20,7 @@ An update that changes none of the columns a row reads (a note, a person's Engli
 recomputes nothing.
 
 ``rebuild`` recomputes every meeting's row (``manage.py rebuild_export_rows`` repairs by
-hand). ``install`` (re)creates the functions and the triggers; it runs in the migration
+hand; it truncates the two tables, so exports wait for it to commit). ``install`` (re)creates the functions and the triggers; it runs in the migration
 that adds the table and after every migrate, and when the stored cells' definition has
 changed (the columns in entities.py, the cell functions) it recreates the table and
 recomputes every row.
@@ -33,8 +34,8 @@ TABLE = "alliance_meeting_export"
 # The JSON objects apart: the CSV then reads half as many pages, and so does the NDJSON.
 JSON_TABLE = "alliance_meeting_export_json"
 
-# The labels of the meetings whose ids are in the array ``ids`` (no id twice): the same text the export
-# once joined at request time (an attendee's capacity in brackets after their name; the
+# The labels of the meetings whose ids are in the array ``ids`` (no id twice): the same
+# text the export once joined at request time (an attendee's capacity in brackets after their name; the
 # documents by kind, then name). Only published attendees, people, posts, organizations,
 # documents and agreements are named.
 LABELS_SQL = f"""
