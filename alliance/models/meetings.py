@@ -112,7 +112,7 @@ class Meeting(Named):
         "name_ja", "name_en", "abbreviation", "other_names", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en"
     )
 
-    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "name_sort_en"])
     objects = SlugKeyManager.from_queryset(MeetingQuerySet)()
 
     class Meta:
@@ -141,6 +141,7 @@ class Meeting(Named):
             # The admin's changelist order (drafts included).
             models.Index(F("start_date").desc(), F("id").desc(), name="meeting_admin_order"),
             models.Index("name_sort", "id", name="meeting_name", condition=PUBLISHED),
+            models.Index("name_sort_en", "id", name="meeting_name_en", condition=PUBLISHED),
             models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
             search_index("meeting"),
             grams_index("meeting"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -29,6 +29,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ..models import LAST_ASCENDING, LAST_DESCENDING, published_q
+from ..models.base import english_active
 from ..partial_dates import PartialDate, Precision, overlaps_q
 from .search import normalize_query, search_q
 
@@ -297,6 +298,14 @@ class Sort:
     column: str  # one column; the id breaks ties
     descending: bool = False
     undated_last: bool = False  # a nullable date column, sorted through COALESCE
+    english: str = ""  # the column the English pages sort by instead (names: alphabetical)
+
+    def in_language(self) -> Sort:
+        """This sort as the active language reads it: on the English pages a name sort is
+        alphabetical by English name (family name first for people), not 五十音."""
+        if self.english and english_active():
+            return replace(self, column=self.english, english="")
+        return self
 
     def key(self):
         if self.undated_last:
@@ -568,7 +577,7 @@ class ListState:
                 self.notices.append(_("並べ替え「%(value)s」は使えないため、既定の順にしています。") % {"value": sort[:40]})
             sort = self.entity.default_sort
         self.sort_key = sort
-        self.sort = self.entity.sorts[sort]
+        self.sort = self.entity.sorts[sort].in_language()
         self.cursor = None
         for direction in ("after", "before"):
             token = params.get(direction)

@@ -107,7 +107,7 @@ class AgreementEntity(Entity):
         # By the date the list shows: signed, or approved where no signature is recorded.
         "signed": Sort(_("署名・承認日（古い順）"), "made_date", undated_last=True),
         "-signed": Sort(_("署名・承認日（新しい順）"), "made_date", descending=True, undated_last=True),
-        "name": Sort(_("名称"), "name_sort"),
+        "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
     }
     default_sort = "signed"
     coverage = _(
@@ -200,7 +200,7 @@ class BodyEntity(Entity):
         PeriodFilter(_("設置"), "established"),
     ]
     sorts = {
-        "name": Sort(_("名称"), "name_sort"),
+        "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
         "established": Sort(_("設置日（古い順）"), "established_date", undated_last=True),
         "-established": Sort(_("設置日（新しい順）"), "established_date", descending=True, undated_last=True),
     }
@@ -302,7 +302,7 @@ class SeatEntity(Entity):
         OnDateFilter("active_on", _("この日に在籍"), "active_on"),
     ]
     sorts = {
-        "body": Sort(_("協議体"), "body__name_sort"),
+        "body": Sort(_("協議体"), "body__name_sort", english="body__name_sort_en"),
         "start": Sort(_("開始日"), "start_date", undated_last=True),
     }
     default_sort = "body"
@@ -352,7 +352,7 @@ class PersonEntity(Entity):
     path = "people"
     model = Person
     filters = [ChoiceFilter("country", _("国"), "country", Country.choices)]
-    sorts = {"name": Sort(_("氏名"), "name_sort")}
+    sorts = {"name": Sort(_("氏名"), "name_sort", english="name_sort_en")}
     default_sort = "name"
     coverage = _(
         "資料に名前が出る人物だけです。資料の多くは姓だけを記すため、英語の氏名は会議と役職から特定したレジストリによる表記です。"
@@ -412,7 +412,7 @@ class MeetingEntity(Entity):
     sorts = {
         "-date": Sort(_("開催日（新しい順）"), "start_date", descending=True, undated_last=True),
         "date": Sort(_("開催日（古い順）"), "start_date", undated_last=True),
-        "name": Sort(_("名称"), "name_sort"),
+        "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
     }
     default_sort = "-date"
     coverage = _("5つの資料に記載された会議だけを収めています。開かれたすべての「2+2」や首脳会談ではありません。")
@@ -672,7 +672,7 @@ class EventEntity(Entity):
     sorts = {
         "date": Sort(_("日付（古い順）"), "start_date", undated_last=True),
         "-date": Sort(_("日付（新しい順）"), "start_date", descending=True, undated_last=True),
-        "name": Sort(_("名称"), "name_sort"),
+        "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
     }
     default_sort = "date"
 
