@@ -807,7 +807,7 @@ class SourceEntity(Entity):
     model = Source
     listed = False
     exported = True
-    search_fields = ("slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "part")
+    search_fields = ("slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "part", "part_en")
     sorts = {"slug": Sort(_("スラッグ"), "slug")}
     default_sort = "slug"
 
@@ -820,8 +820,10 @@ class SourceEntity(Entity):
         text("edition", "s.edition"),
         integer("year", "s.year"),
         text("part", "s.part"),
+        text("part_en", "s.part_en"),
         Column("source_url", "NULLIF(s.url, '')", type="url"),
         text("licence", "s.licence"),
+        text("licence_en", "s.licence_en"),
     )
     csv_from = "FROM sel JOIN alliance_source s ON s.id = sel.id"
 
