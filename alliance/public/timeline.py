@@ -184,6 +184,7 @@ MARK = 7  # a mark's height
 MIN_MARK = 3  # a day is at least this wide
 MAX_ROWS = 8  # rows in a lane before a period's marks are counted instead
 GAP = 1
+LABEL_EVERY = 240  # px between repetitions of a lane's name
 
 
 def _ticks(start: datetime.date, end: datetime.date) -> tuple[list[datetime.date], list[datetime.date], str]:
@@ -214,6 +215,11 @@ def _el(tag: str, content: str = "", **attrs) -> str:
 
 def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _text_width(text: str) -> float:
+    """About how wide a lane's name is drawn (13px): a CJK character 13px, others 7.5px."""
+    return sum(13 if _JAPANESE.match(ch) else 7.5 for ch in text)
 
 
 def _lang(text: str) -> str | None:
@@ -307,7 +313,12 @@ def draw(all_items: list[Item], year: int | None, kinds: tuple[str, ...], link_y
     for kind, top, height, placed, clusters in lanes:
         label = dict(LANES)[kind]
         lane = [_el("rect", x="0", y=_num(top), width=str(WIDTH), height=_num(height), class_="lane-band")]
-        lane.append(_el("text", escape(str(label)), x=str(LEFT), y=_num(top + 14), class_="lane-label"))
+        # The name again every LABEL_EVERY px: the chart scrolls sideways on a phone, and
+        # a lane must still say what it is wherever it is scrolled to.
+        last = WIDTH - RIGHT - _text_width(str(label)) - 16  # where the last, right-aligned one starts
+        for lx in (x for x in range(LEFT, WIDTH, LABEL_EVERY) if x == LEFT or x + _text_width(str(label)) < last):
+            lane.append(_el("text", escape(str(label)), x=str(lx), y=_num(top + 14), class_="lane-label" if lx == LEFT else "lane-label again"))
+        lane.append(_el("text", escape(str(label)), x=str(WIDTH - RIGHT), y=_num(top + 14), class_="lane-label again", text_anchor="end"))
         for mark in placed:
             item = mark.item
             when = item.when.display()
