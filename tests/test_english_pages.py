@@ -84,6 +84,9 @@ def english_pages():
         }
         urls += [reverse(f"alliance:{name}-detail", args=[slug]) for name, slugs in details.items() for slug in slugs]
         urls.append(reverse("alliance:structure-of", args=["scc"]))
+        # The chronology's filters, one year, and values it does not know.
+        chronology = reverse("alliance:chronology")
+        urls += [chronology + "?type=meeting&body=scc", chronology + "?year=2024", chronology + "?type=x&body=存在しない&year=abc"]
     return urls
 
 

@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 PAGES = [
-    "/", "/agreements/", "/bodies/", "/seats/", "/people/", "/meetings/", "/structure/", "/chronology/",
+    "/", "/agreements/", "/bodies/", "/seats/", "/people/", "/meetings/", "/structure/", "/chronology/", "/chronology/?year=2024",
     "/search/?q=ACM", "/agreements/sofa/", "/bodies/acm/", "/bodies/jc/", "/seats/scc-jp-minister-foreign-affairs/",
     "/people/austin/", "/meetings/scc-2024-07/", "/organizations/mofa/", "/posts/us-secretary-of-defense/",
 ]  # fmt: skip

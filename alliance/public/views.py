@@ -8,8 +8,7 @@ import zlib
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Count, Q
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,13 +17,12 @@ from django.utils.translation import get_language
 from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
-from ..models import Agreement, Body, BodyLink, Event, Level, Meeting, Seat, Side, Source
-from ..models.agreements import DATED_BY
-from . import codebook, export, openapi, package
+from ..models import Body, BodyLink, Level, Seat, Side, Source
+from . import codebook, export, openapi, package, timeline
 from .caching import page_etag, registry_version
 from .context_processors import absolute_url
 from .engine import PAGE_SIZE, export_filename
-from .entities import ENTITIES, EXPORTS, LISTS, attendees
+from .entities import ENTITIES, EXPORTS, LISTS
 from .search import normalize_query, search_q
 
 PAGE_CACHE_SECONDS = 3600
@@ -337,43 +335,13 @@ CHRONOLOGY_ALL_UP_TO = 1000
 @public_page
 def chronology(request):
     """Agreements (by signature, issue, adoption or approval), meetings and other events
-    (reversions, exercises, disasters, anniversaries), year by year.
+    (reversions, exercises, disasters, anniversaries): drawn to scale in one lane each,
+    then listed year by year, both filtered by kind (``?type=``) and body (``?body=``).
 
-    A registry of up to a thousand dated events is shown whole; a larger one is shown a
-    year at a time (``?year=``), with every year and its count as the index.
+    Up to a thousand dated records are shown whole; more are shown a year at a time
+    (``?year=``), with every year and its count as the index (see timeline.page).
     """
-    agreements = Agreement.objects.published().annotate(
-        when=Coalesce(*(f"{name}_date" for name, _how in DATED_BY))
-    ).exclude(when=None)
-    meetings = Meeting.objects.published().exclude(start_date=None)
-    others = Event.objects.published().exclude(start_date=None)
-    counts = {}
-    for qs, field in ((agreements, "when"), (meetings, "start_date"), (others, "start_date")):
-        for year, n in qs.annotate(year=ExtractYear(field)).order_by().values_list("year").annotate(n=Count("pk")):
-            counts[year] = counts.get(year, 0) + n
-    years = sorted(counts)
-    selected = None
-    if sum(counts.values()) > CHRONOLOGY_ALL_UP_TO and years:
-        try:
-            selected = int(request.GET.get("year", ""))
-        except ValueError:
-            selected = None
-        if selected not in counts:
-            selected = years[-1]
-        agreements = agreements.filter(when__year=selected)
-        meetings = meetings.filter(start_date__year=selected)
-        others = others.filter(start_date__year=selected)
-    events = {}
-    for agreement in agreements:
-        _how, when = agreement.dated
-        events.setdefault(when.date.year, []).append((when, "agreement", agreement))
-    for meeting in meetings.select_related("body").prefetch_related(attendees()):
-        events.setdefault(meeting.start.date.year, []).append((meeting.start, "meeting", meeting))
-    for event in others:
-        events.setdefault(event.start.date.year, []).append((event.start, "event", event))
-    timeline = [(year, sorted(items, key=lambda e: (e[0], e[1]))) for year, items in sorted(events.items())]
-    index = [(year, counts[year]) for year in years]
-    return render(request, "alliance/chronology.html", {"timeline": timeline, "index": index, "selected": selected})
+    return render(request, "alliance/chronology.html", timeline.page(request, CHRONOLOGY_ALL_UP_TO))
 
 
 @public_page
