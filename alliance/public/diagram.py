@@ -248,10 +248,29 @@ def draw_box(box: Box, width: float, root_name: str, *, narrow: bool) -> None:
     content: list[str] = []
     if part["has_seats"]:
         levels = part["levels"]
-        level_w = (52 if narrow else 64) if levels else 0
+        # On a phone the levels are a row of labels above the sides; on a wide screen, a column beside them.
+        chips = narrow and bool(levels)
+        if chips:
+            cx, cy, row_h = pad, y, 0
+            level_svg = []
+            for level in levels:
+                lines = wrap(str(level), 11, inner - 10)
+                cw = max(text_width(line, 11) for line in lines) + 10
+                ch = _height(lines, 11) + 6
+                if cx > pad and cx + cw > pad + inner:
+                    cx, cy, row_h = pad, cy + row_h + 4, 0
+                level_svg.append(
+                    f'<rect x="{cx:.1f}" y="{cy:.1f}" width="{cw:.1f}" height="{ch:.1f}" rx="4" fill="#f6f8fa" stroke="{LINE}"/>'
+                    + _text(cx + 5, cy + 1, lines, 11)
+                )
+                cx += cw + 4
+                row_h = max(row_h, ch)
+            content.append('<g class="levels">' + "".join(level_svg) + "</g>")
+            y = cy + row_h + 6
+        level_w = 64 if levels and not chips else 0
         gap = 6
-        side_w = (inner - level_w - (gap if levels else 0) - gap) / 2
-        x0 = pad + (level_w + gap if levels else 0)
+        side_w = (inner - level_w - (gap if level_w else 0) - gap) / 2
+        x0 = pad + (level_w + gap if level_w else 0)
         heights = []
         for i, (side, label, colour, tint) in enumerate(
             (("jp", _("日本側"), JP_COLOUR, "#fbeeed"), ("us", _("米側"), US_COLOUR, "#ecf1f9"))
@@ -292,7 +311,7 @@ def draw_box(box: Box, width: float, root_name: str, *, narrow: bool) -> None:
                 + "</g>"
             )
         level_h = 0
-        if levels:
+        if level_w:
             ly = y
             level_svg = []
             for level in levels:
@@ -492,19 +511,28 @@ def _svg(prefix, width, height, title, desc, body) -> str:
 
 
 def _describe(rows, links, by_pk) -> str:
+    """The drawing in words, for <desc>: the rows top down, then the links. A <desc> cannot
+    mark a Japanese phrase on an English page, so there a link without English wording is
+    described by its kind."""
+
+    def label(link):
+        if english_active():
+            return link.label_en or str(link.get_kind_display())
+        return link.label_ja or str(link.get_kind_display())
+
+    def name(body):
+        title = _body_title(body)
+        return body.abbreviation if english_active() and _lang(title) and body.abbreviation else title
+
     parts = []
     for i, row in enumerate(rows, 1):
-        names = (", " if english_active() else "、").join(_body_title(box.body) for box in row)
+        names = (", " if english_active() else "、").join(name(box.body) for box in row)
         parts.append(_("%(n)s段目: %(names)s") % {"n": i, "names": names})
-    for upper, lower in _neighbours(links, by_pk):
-        link = next(lk for lk in links if lk.from_body_id == upper.body.pk and lk.to_body_id == lower.body.pk)
+    for link in links:
+        a, b = by_pk[link.from_body_id], by_pk[link.to_body_id]
         parts.append(
             _("線: %(a)s — %(b)s「%(label)s」")
-            % {
-                "a": upper.body.abbreviation or upper.body.name,
-                "b": lower.body.abbreviation or lower.body.name,
-                "label": link_label(link),
-            }
+            % {"a": a.body.abbreviation or name(a.body), "b": b.body.abbreviation or name(b.body), "label": label(link)}
         )
     return ("; " if english_active() else "。").join(str(p) for p in parts)
 
