@@ -62,7 +62,10 @@ def read_on(request) -> AsOf:
     try:
         when = PartialDate.parse(raw)
     except ValidationError as exc:
-        return AsOf(today, today, value=raw, error=" ".join(exc.messages))
+        error = " ".join(exc.messages)
+        if raw not in error:
+            error = _("「%(value)s」は日付として読めません。") % {"value": raw} + " " + error
+        return AsOf(today, today, value=raw, error=error)
     return AsOf(when.start, when.end, label=when.display(), value=raw, given=True)
 
 
