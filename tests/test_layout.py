@@ -12,6 +12,7 @@ PAGES = [
     "/", "/agreements/", "/bodies/", "/seats/", "/people/", "/meetings/", "/structure/", "/chronology/", "/chronology/?year=2024",
     "/search/?q=ACM", "/agreements/sofa/", "/bodies/acm/", "/bodies/jc/", "/seats/scc-jp-minister-foreign-affairs/",
     "/people/austin/", "/meetings/scc-2024-07/", "/organizations/mofa/", "/posts/us-secretary-of-defense/",
+    "/structure/?on=2016-01-01", "/structure/scc/?on=1980", "/structure/?on=" + "9" * 200,
 ]  # fmt: skip
 LISTS = ["/agreements/", "/bodies/", "/seats/", "/people/", "/meetings/"]
 

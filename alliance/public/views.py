@@ -14,11 +14,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
 from ..models import Body, BodyLink, Level, Seat, Side, Source
-from . import codebook, export, openapi, package, timeline
+from . import codebook, diagram, export, openapi, package, timeline
 from .caching import page_etag, registry_version
 from .context_processors import absolute_url
 from .engine import PAGE_SIZE, export_filename
@@ -296,18 +297,30 @@ def chart_part(body, seats, links=()):
 @public_page
 def structure(request, slug="acm"):
     """A body drawn as the white papers draw the ACM: its parts, their levels, each side's
-    seats, and the links the chart draws between them ("相互調整・情報交換など").
+    seats, and the links the chart draws between them ("相互調整・情報交換など"), as an SVG
+    diagram (diagram.py) above the same chart as lists.
 
     A body linked to a part without being one of its parts (the Joint Committee, beside
-    the ACG since the SOFA) is drawn beside them, as the chart draws it."""
+    the ACG since the SOFA) is drawn beside them, as the chart draws it.
+
+    ``?on=2016-01-01`` (or 2016-01, 2016) draws what existed then; without it, today. A
+    part with no date of its own counts from its whole's."""
     body = get_object_or_404(Body.objects.published(), slug=slug)
-    children = list(Body.objects.published().filter(parent=body).order_by("position", "name_ja"))
-    if not children:
+    on = diagram.read_on(request)
+    context = {"body": body, "on": on, "root": None, "parts": [], "links": []}
+    if not Body.objects.filter(pk=body.pk).filter(diagram.existed_q(on, "established", "ended")).exists():
+        context["not_yet"] = True
+        return render(request, "alliance/structure.html", context)
+    existed = Body.objects.published().filter(diagram.existed_q(on, "established", "ended"))
+    children = list(existed.filter(parent=body).order_by("position", "name_ja"))
+    if not children and not on.given:
         raise Http404("this body has no parts to draw")
     inside = {body.pk, *(child.pk for child in children)}
     links = list(
         BodyLink.objects.published()
+        .filter(diagram.existed_q(on, "start", "end"))
         .filter(Q(from_body__in=inside) | Q(to_body__in=inside))
+        .filter(from_body__in=existed, to_body__in=existed)
         .exclude(kind=BodyLink.Kind.REPLACED_BY)
         .select_related("from_body", "to_body")
         .order_by("from_body__position", "to_body__position", "pk")
@@ -319,14 +332,25 @@ def structure(request, slug="acm"):
                 beside.setdefault(other.pk, other)
     drawn = [*children, *sorted(beside.values(), key=lambda b: (b.position, b.name_ja))]
     shown = {body.pk, *(b.pk for b in drawn)}
-    seats = Seat.objects.with_holders().filter(body__in=shown).order_by("position", "pk")
+    seats = (
+        Seat.objects.with_holders()
+        .filter(body__in=shown)
+        .filter(diagram.existed_q(on, "start", "end"))
+        .order_by("position", "pk")
+    )
     by_body = {}
     for seat in seats:
         by_body.setdefault(seat.body_id, []).append(seat)
     links = [link for link in links if link.from_body_id in shown and link.to_body_id in shown]
     root = chart_part(body, by_body.get(body.pk, []), links)
     parts = [chart_part(b, by_body.get(b.pk, []), links) for b in drawn]
-    return render(request, "alliance/structure.html", {"body": body, "root": root, "parts": parts, "links": links})
+    context.update(root=root, parts=parts, links=links)
+    if parts or root["has_seats"]:
+        title = _("%(name)sの構成図") % {"name": body.name}
+        if on.given:
+            title += " " + _("（%(date)s時点）") % {"date": on.label}
+        context["wide"], context["narrow"] = diagram.render(root, parts, links, set(beside), title)
+    return render(request, "alliance/structure.html", context)
 
 
 CHRONOLOGY_ALL_UP_TO = 1000
