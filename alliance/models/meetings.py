@@ -143,6 +143,10 @@ class Meeting(Named):
             models.Index("name_sort", "id", name="meeting_name", condition=PUBLISHED),
             models.Index("name_sort_en", "id", name="meeting_name_en", condition=PUBLISHED),
             models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
+            # Covering the list's count and facets over a period (alone and with a kind),
+            # so they are read from the index alone, without visiting the rows.
+            models.Index(fields=["start_date"], name="meeting_start_facets", include=["start_precision", "kind", "body"], condition=PUBLISHED),
+            models.Index(fields=["kind", "start_date"], name="meeting_kind_facets", include=["start_precision", "body"], condition=PUBLISHED),
             search_index("meeting"),
             grams_index("meeting"),
         ]

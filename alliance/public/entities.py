@@ -5,7 +5,7 @@ an export joins in are tested against ``published_sql``. Both are defined next t
 other in models/base.py, so neither is written here.
 """
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,7 @@ from ..models import (
     Side,
     Source,
     Tenure,
+    english_active,
     is_public,
     published_q,
     published_sql,
@@ -418,8 +419,16 @@ class MeetingEntity(Entity):
     coverage = _("5つの資料に記載された会議だけを収めています。開かれたすべての「2+2」や首脳会談ではありません。")
 
     def base_queryset(self):
-        # Attendees: a meeting without a name of its own is titled by who met (Meeting.title).
-        return self.public().select_related("body").prefetch_related(attendees())
+        return self.public().select_related("body")
+
+    def prepare_rows(self, rows):
+        # Attendees: only an English title composed for a meeting without a name of its
+        # own, and without a body's English name to start it, names who met (Meeting.title).
+        if not english_active():
+            return
+        untitled = [m for m in rows if not m.has_own_name and not (is_public(m.body) and m.body.name_en)]
+        if untitled:
+            prefetch_related_objects(untitled, attendees())
 
     def detail_queryset(self):
         return (

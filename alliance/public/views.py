@@ -83,6 +83,7 @@ def search(request):
         for entity in LISTS.values():
             qs = entity.base_queryset().filter(search_q(terms, entity.search_fields))
             rows = list(qs.order_by(*entity.sorts[entity.default_sort].order())[:10])
+            entity.prepare_rows(rows)
             sections.append((entity, entity.verbose_name_plural, rows, len(rows) == 10))
     return render(request, "alliance/search.html", {"query": query, "terms": terms, "sections": sections})
 
@@ -133,13 +134,21 @@ class PublicListView(EntityView):
     def summary(request, entity, state):
         """The count and the facet counts: whole-table aggregates, so they are cached until
         the registry changes (its version is in the key), per list, query and language."""
-        params = state.query_string(after=None, before=None)
-        digest = hashlib.sha256(f"{get_language()}|{registry_version(request)}|{params}".encode()).hexdigest()
-        key = f"list2:{entity.name}:{digest}"
-        summary = cache.get(key)
+        def key(params):
+            digest = hashlib.sha256(f"{get_language()}|{registry_version(request)}|{params}".encode()).hexdigest()
+            return f"list2:{entity.name}:{digest}"
+
+        def known(flt):
+            # A facet whose filter is in use counts what the list without that filter
+            # counts: the first page warmed after an edit already has it.
+            without = cache.get(key(state.query_string(after=None, before=None, **dict.fromkeys(flt.params))))
+            return next((options for head, options in without["facets"] if head.param == flt.param), None) if without else None
+
+        own = key(state.query_string(after=None, before=None))
+        summary = cache.get(own)
         if summary is None:
-            summary = {"count": state.count(), "facets": state.facets()}
-            cache.set(key, summary, 3600)
+            summary = state.summary(known=known)
+            cache.set(own, summary, 3600)
         return summary
 
 

@@ -45,10 +45,17 @@ LEVELS = ["minister", "vice", "senior", "dg", "director", "working"]
 def copy_rows(model, columns, rows):
     """COPY rows into the model's table; columns are database column names."""
     table = model._meta.db_table
+    # Columns added to a model since this generator was written (a status, a text) take
+    # their field's default, so COPY does not write NULL into a NOT NULL column.
+    extra = [
+        f for f in model._meta.concrete_fields
+        if f.column not in columns and not f.null and not f.primary_key and not f.generated and f.get_default() is not None
+    ]
+    names = [*columns, *(f.column for f in extra)]
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(names)}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row((*row, *(f.get_default() for f in extra)))
 
 
 def next_id(model):
@@ -141,8 +148,8 @@ class Command(BaseCommand):
         source_id = next_id(Source)
         copy_rows(
             Source,
-            ["id", "slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "edition", "year", "part", "file_name", "url", "licence"],
-            [(source_id, f"{PREFIX}source", "合成データ", "Synthetic data", "ベンチマーク", "Benchmark", "", 2026, "", "", "", "")],
+            ["id", "slug", "status", "title_ja", "title_en", "publisher_ja", "publisher_en", "edition", "year", "part", "file_name", "url", "licence"],
+            [(source_id, f"{PREFIX}source", "published", "合成データ", "Synthetic data", "ベンチマーク", "Benchmark", "", 2026, "", "", "", "")],
         )
 
         # Organizations and posts.
