@@ -487,7 +487,10 @@ def reaches_q(name: str, day: datetime.date) -> Q:
     the record's own precision; it compares the column directly and can use an index.
     """
     d, p = f"{name}_date", f"{name}_precision"
-    return (
+    earliest = min(truncate(day, precision) for precision in (Precision.MONTH, Precision.FISCAL_YEAR, Precision.YEAR))
+    # The earliest of the four bounds, implied by them: an index on the date reads from
+    # there instead of from the beginning of the calendar.
+    return Q(**{f"{d}__gte": min(day, earliest)}) & (
         Q(**{p: Precision.DAY, f"{d}__gte": day})
         | Q(**{p: Precision.MONTH, f"{d}__gte": truncate(day, Precision.MONTH)})
         | Q(**{p: Precision.FISCAL_YEAR, f"{d}__gte": truncate(day, Precision.FISCAL_YEAR)})

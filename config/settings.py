@@ -312,3 +312,16 @@ LOGGING = {
     # Django's own messages go to the console once (not again through the root logger).
     "loggers": {"django": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING", "propagate": False}},
 }
+
+# Warming (alliance/public/warming.py): after each data-version bump and at worker start,
+# every worker's background thread renders the first page of each list, in each language,
+# with its count and facets, into the cache before a reader asks. Started by gunicorn's
+# post_worker_init hook (gunicorn.conf.py) only; DJANGO_WARM_PAGES=0 turns it off. Pages
+# are cached per host: they are rendered for DJANGO_WARM_HOSTS over DJANGO_WARM_SCHEME
+# (https behind the TLS redirect), else for DJANGO_SITE_URL's host, else for the concrete
+# names in ALLOWED_HOSTS.
+WARM_PAGES = env_bool("DJANGO_WARM_PAGES", True)
+WARM_HOSTS = env_list("DJANGO_WARM_HOSTS", "")
+WARM_SCHEME = os.environ.get("DJANGO_WARM_SCHEME") or (
+    "https" if PRODUCTION and globals().get("SECURE_SSL_REDIRECT") else "http"
+)

@@ -98,6 +98,7 @@ def registry_server(env: dict):
     full_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CACHE_URL", "REDIS_URL", "DATABASE_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_WARM_PAGES": "0",  # no background rendering beside what a test measures
         "DJANGO_ALLOWED_HOSTS": f"{HOST},127.0.0.1",
         "DJANGO_SECRET_KEY": "scale-out-test-secret-key-shared-by-both-processes",
         "RELEASE_ID": "scale-out-test",

@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 
-from alliance.models import Agreement, Body, Meeting, NameBasis, Organization, Person, Post
+from alliance.models import Agreement, Body, Event, Meeting, NameBasis, Organization, Person, Post
 
 pytestmark = pytest.mark.django_db
 
-NAMED = (Organization, Post, Person, Agreement, Body, Meeting)
+NAMED = (Organization, Post, Person, Agreement, Body, Meeting, Event)
 
 
 def test_every_seed_name_in_english_says_where_it_comes_from(seeded):
@@ -30,6 +30,15 @@ def test_a_source_name_and_a_rendering_are_told_apart(seeded):
     assert Body.objects.get(slug="scc").name_en_basis == NameBasis.SOURCE
     assert Person.objects.get(slug="austin").name_en == "Lloyd J. Austin III"
     assert Person.objects.get(slug="austin").name_en_basis == NameBasis.RENDERED
+
+
+def test_events_have_their_standard_english_names(seeded):
+    assert Event.objects.get(slug="okinawa-reversion-1972").name_en == "Reversion of Okinawa"
+    assert Event.objects.get(slug="ogasawara-reversion-1968").name_en == "Reversion of the Ogasawara Islands"
+    assert Event.objects.get(slug="keen-edge-22").name_en_basis == NameBasis.RENDERED
+    # The Bluebook gives the programme's English name itself; the note quotes it.
+    seed = Event.objects.get(slug="seed-project")
+    assert seed.name_en_basis == NameBasis.SOURCE and "Student Educational Exchange and Dialogue" in seed.name_en_note
 
 
 def test_meetings_without_a_name_of_their_own_are_titled_from_their_data(seeded):
@@ -65,8 +74,8 @@ def test_seed_report_lists_each_record_without_an_english_name_with_its_reason(s
     out = StringIO()
     call_command("seed_report", stdout=out)
     report = out.getvalue()
-    # The 22 names the seed data could not give, the one office the sources leave unnamed,
-    # and the events without a standard English name: each listed with its reason.
+    # The 22 names the seed data could not give and the one office the sources leave unnamed
+    # (every event now has an English name): each listed with its reason.
     listed = [line for line in report.splitlines() if line.startswith("    ") and ": " in line]
     assert "Records without an English name: " in report
     assert listed and not any("no reason recorded" in line for line in listed)

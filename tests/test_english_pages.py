@@ -65,7 +65,8 @@ def english_pages():
     with translation.override("en"):
         urls = [reverse("alliance:home"), reverse("alliance:structure"), reverse("alliance:chronology")]
         urls += [reverse("alliance:search") + "?q=ACM", reverse("alliance:search") + "?q=日米"]
-        for name in ("agreement", "body", "seat", "person", "meeting"):
+        urls += [reverse("alliance:data")]
+        for name in ("agreement", "body", "seat", "person", "meeting", "event"):
             urls.append(reverse(f"alliance:{name}-list"))
         # A list's filter sentence and facets, with several filters at once.
         urls.append(reverse("alliance:agreement-list") + "?kind=treaty&state=in_force&party=japan&q=treaty")
@@ -78,9 +79,14 @@ def english_pages():
             "meeting": ["scc-2024-07", "visit-2024-12-austin", "aipfd-2020-09"],
             "organization": ["mofa", "joint-staff"],
             "post": ["us-secretary-of-defense"],
+            "event": ["korean-war-outbreak-1950"],
+            "source": ["dow-2020", "bluebook-2025"],
         }
         urls += [reverse(f"alliance:{name}-detail", args=[slug]) for name, slugs in details.items() for slug in slugs]
         urls.append(reverse("alliance:structure-of", args=["scc"]))
+        # The chronology's filters, one year, and values it does not know.
+        chronology = reverse("alliance:chronology")
+        urls += [chronology + "?type=meeting&body=scc", chronology + "?year=2024", chronology + "?type=x&body=存在しない&year=abc"]
     return urls
 
 
@@ -100,3 +106,16 @@ def test_every_english_page_has_japanese_only_where_marked(client, seeded):
         if found:
             failures[url] = found[:8]
     assert not failures, "\n".join(f"{url}: {found}" for url, found in failures.items())
+
+
+def test_the_home_pages_source_table_reads_in_english(client, seeded):
+    """The sources' parts, publishers and terms of use in English, each Japanese heading
+    kept beside its rendering (it is what finds the passage in the Japanese document)."""
+    with translation.override("en"):
+        html = client.get(reverse("alliance:home")).content.decode()
+    table = html[html.index('class="sources"'):]
+    table = table[: table.index("</table>")]
+    for english in ("Defense of Japan 2020", "Part III, Chapter 2", "Ministry of Defense", "Ministry of Foreign Affairs", "Government of Japan Standard Terms of Use"):
+        assert english in table
+    assert japanese_outside_lang_ja(table) == []
+    assert '<span class="muted" lang="ja">第III部第2章「日米同盟」第1節「日米安全保障体制の概要」</span>' in table

@@ -9,9 +9,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 PAGES = [
-    "/", "/agreements/", "/bodies/", "/seats/", "/people/", "/meetings/", "/structure/", "/chronology/",
+    "/", "/agreements/", "/bodies/", "/seats/", "/people/", "/meetings/", "/structure/", "/chronology/", "/chronology/?year=2024",
     "/search/?q=ACM", "/agreements/sofa/", "/bodies/acm/", "/bodies/jc/", "/seats/scc-jp-minister-foreign-affairs/",
     "/people/austin/", "/meetings/scc-2024-07/", "/organizations/mofa/", "/posts/us-secretary-of-defense/",
+    "/structure/?on=2016-01-01", "/structure/scc/?on=1980", "/structure/?on=" + "9" * 200,
 ]  # fmt: skip
 LISTS = ["/agreements/", "/bodies/", "/seats/", "/people/", "/meetings/"]
 

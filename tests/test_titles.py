@@ -25,7 +25,8 @@ def test_the_three_guidelines_are_told_apart_in_search(client, seeded):
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_meeting_is_told_apart_by_its_title_and_what_is_shown_beside_it(seeded, language):
     with translation.override(language):
-        meetings = ENTITIES["meeting"].base_queryset()
+        meetings = list(ENTITIES["meeting"].base_queryset())
+        ENTITIES["meeting"].prepare_rows(meetings)  # as a list page does with its rows
         shown = [(m.title, tuple(m.distinguishing_parts())) for m in meetings]
     assert len(shown) == len(set(shown)) == Meeting.objects.published().count()
 

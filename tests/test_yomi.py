@@ -64,3 +64,44 @@ def test_fill_yomi_fills_only_blank_readings(seeded):
     call_command("fill_yomi", stdout=StringIO())
     assert Body.objects.get(slug="scc").yomi == "にちべいあんぜんほしょうきょうぎいいんかい"
     assert Body.objects.get(slug="acm").yomi == "てごなおし"
+
+
+# --- the English pages: alphabetical, people by family name ---------------------------
+
+
+def english_names_in_list(client, name, **params):
+    from django.utils import translation
+
+    with translation.override("en"):
+        url = reverse(f"alliance:{name}-list")
+    html = client.get(url, {"nocache": "1", **params}).content.decode()
+    # The first link of each row is the record's own name; later cells link to others.
+    rows = html.split("<tr")[2:]
+    return [m[1] for m in (re.search(r'<a href="/en/[a-z]+/[\w-]+/"[^>]*>(?:<span[^>]*>)?([^<]+)<', row) for row in rows) if m]
+
+
+def test_english_people_list_is_alphabetical_by_family_name(client, seeded):
+    names = english_names_in_list(client, "person")
+    # Family name first for Japanese names ("Abe Shinzo"), last before a suffix for the
+    # others ("Lloyd J. Austin III" under A, "Joseph R. Biden Jr." under B): not 五十音
+    # (アクイリノ, 安倍, 石破 …), which an English reader cannot follow.
+    assert names[:4] == ["Abe Shinzo", "John C. Aquilino", "Lloyd J. Austin III", "Joseph R. Biden Jr."]
+    keys = [Person.objects.get(name_en=n).name_sort_en for n in names]
+    assert keys == sorted(keys)
+
+
+def test_english_body_list_sorted_by_name_is_alphabetical(client, seeded):
+    names = english_names_in_list(client, "body", sort="name")
+    english = [n for n in names if n.isascii()]
+    assert len(english) > 10
+    assert english == sorted(english, key=str.lower)
+    # Records with no English name come after every English name, not mixed in.
+    assert names[: len(english)] == english
+
+
+def test_a_record_without_an_english_name_sorts_after_english_names():
+    make_person(name_ja="山田", yomi="やまだ", name_en="")
+    make_person(name_ja="ゾーイ", yomi="ぞーい", name_en="Zoe Zimmer", country="us")
+    keys = dict(Person.objects.filter(name_ja__in=["山田", "ゾーイ"]).values_list("name_ja", "name_sort_en"))
+    assert keys["ゾーイ"] == "zimmer zoe zimmer"
+    assert keys["ゾーイ"] < keys["山田"]

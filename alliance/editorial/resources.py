@@ -428,7 +428,7 @@ class SourceResource(RegistryResource):
         # The text is given in the admin form (a spreadsheet cell holds 32,767 characters at most).
         fields = (
             "slug", "status", "title_ja", "title_en", "publisher_ja", "publisher_en", "edition", "issued", "year",
-            "part", "file_name", "url", "licence",
+            "part", "part_en", "file_name", "url", "licence", "licence_en",
         )
 
 

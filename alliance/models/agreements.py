@@ -166,7 +166,7 @@ class Agreement(Named):
         verbose_name=_("署名・承認日"),
     )
 
-    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "made_date"], m2m_fields=[parties])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "name_sort_en", "made_date"], m2m_fields=[parties])
     objects = SlugKeyManager.from_queryset(AgreementQuerySet)()
 
     class Meta:
@@ -197,6 +197,7 @@ class Agreement(Named):
                 Coalesce("made_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="agreement_made_desc", condition=PUBLISHED
             ),
             models.Index("name_sort", "id", name="agreement_name", condition=PUBLISHED),
+            models.Index("name_sort_en", "id", name="agreement_name_en", condition=PUBLISHED),
             search_index("agreement"),
             grams_index("agreement"),
         ]

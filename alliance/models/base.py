@@ -115,20 +115,48 @@ _KANA_PLAIN = "かきくけこさしすせそたちつてとはひふへほは�
 assert len(_KANA_VARIANTS) == len(_KANA_PLAIN)
 
 
-def reading_sort_key():
-    """A stored sort key for names: the folded reading, then the reading itself to break
-    ties (が after か), so a plain index on it serves the lists' 五十音 sort. A record
-    without a reading sorts by its Japanese name after all that have one."""
+def reading_order():
+    """The 五十音 key as an expression: the folded reading, then the reading itself to break
+    ties (が after か). A record without a reading sorts by its Japanese name after all that
+    have one (a kana reading sorts before any kanji in code-point order)."""
     folded = Func(F("yomi"), Value(_KANA_VARIANTS + "ー"), Value(_KANA_PLAIN), function="translate")
+    return Case(
+        When(yomi="", then=F("name_ja")),
+        default=Concat(folded, Value(" "), F("yomi"), output_field=models.TextField()),
+        output_field=models.TextField(),
+    )
+
+
+def reading_sort_key():
+    """A stored sort key for names in 五十音 order, so a plain index on it serves the
+    Japanese lists' name sort."""
+    return models.GeneratedField(
+        expression=reading_order(),
+        output_field=models.TextField(db_collation="C"),
+        db_persist=True,
+        verbose_name=_("並べ替え用の読み"),
+    )
+
+
+# Records without an English name sort after every English name on the English pages
+# (by their reading among themselves): U+FFFF comes after any letter in code-point order.
+_AFTER_ENGLISH = "\uffff"
+
+
+def english_sort_key(english=None):
+    """A stored sort key for the English pages' name sort: the English name, case folded
+    (``english`` may give another expression over it, such as a person's family name
+    first); records with no English name follow, in 五十音 order. A generated column may
+    not read another, so the reading's expression is repeated here rather than referred to."""
     return models.GeneratedField(
         expression=Case(
-            When(yomi="", then=F("name_ja")),
-            default=Concat(folded, Value(" "), F("yomi"), output_field=models.TextField()),
+            When(name_en="", then=Concat(Value(_AFTER_ENGLISH), reading_order(), output_field=models.TextField())),
+            default=english if english is not None else Lower(F("name_en")),
             output_field=models.TextField(),
         ),
         output_field=models.TextField(db_collation="C"),
         db_persist=True,
-        verbose_name=_("並べ替え用の読み"),
+        verbose_name=_("並べ替え用の英語名"),
     )
 
 
@@ -280,6 +308,7 @@ class Names(Record):
         help_text=_("日本語名の読みをひらがなで（例: にちべいあんぜんほしょうじょうやく）。一覧の名称順（五十音順）に使います。"),
     )
     name_sort = reading_sort_key()
+    name_sort_en = english_sort_key()
 
     class Meta:
         abstract = True

@@ -127,7 +127,7 @@ class Body(Named):
     )
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "purpose_ja", "purpose_en")
 
-    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "name_sort_en"])
     objects = SlugKeyManager.from_queryset(BodyQuerySet)()
 
     class Meta:
@@ -145,6 +145,7 @@ class Body(Named):
         ]
         indexes = [
             models.Index("name_sort", "id", name="body_name", condition=PUBLISHED),
+            models.Index("name_sort_en", "id", name="body_name_en", condition=PUBLISHED),
             models.Index(Coalesce("established_date", Value(LAST_ASCENDING)), "id", name="body_established", condition=PUBLISHED),
             search_index("body"),
             grams_index("body"),

@@ -105,7 +105,7 @@ class Event(Named):
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names", "place_ja", "place_en", "summary_ja", "summary_en")
 
     history = HistoricalRecords(
-        excluded_fields=["search_text", "name_sort"], m2m_fields=[bodies, organizations, people, agreements, meetings]
+        excluded_fields=["search_text", "name_sort", "name_sort_en"], m2m_fields=[bodies, organizations, people, agreements, meetings]
     )
     objects = SlugKeyManager.from_queryset(EventQuerySet)()
 
@@ -128,6 +128,7 @@ class Event(Named):
                 Coalesce("start_date", Value(LAST_DESCENDING)).desc(), F("id").desc(), name="event_start_desc", condition=PUBLISHED
             ),
             models.Index("name_sort", "id", name="event_name", condition=PUBLISHED),
+            models.Index("name_sort_en", "id", name="event_name_en", condition=PUBLISHED),
             search_index("event"),
             grams_index("event"),
         ]

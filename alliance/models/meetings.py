@@ -112,7 +112,7 @@ class Meeting(Named):
         "name_ja", "name_en", "abbreviation", "other_names", "place_ja", "place_en", "summary_ja", "summary_en", "outcomes_ja", "outcomes_en"
     )
 
-    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "name_sort_en"])
     objects = SlugKeyManager.from_queryset(MeetingQuerySet)()
 
     class Meta:
@@ -141,7 +141,12 @@ class Meeting(Named):
             # The admin's changelist order (drafts included).
             models.Index(F("start_date").desc(), F("id").desc(), name="meeting_admin_order"),
             models.Index("name_sort", "id", name="meeting_name", condition=PUBLISHED),
+            models.Index("name_sort_en", "id", name="meeting_name_en", condition=PUBLISHED),
             models.Index("body", "kind", name="meeting_body_kind", condition=PUBLISHED),
+            # Covering the list's count and facets over a period (alone and with a kind),
+            # so they are read from the index alone, without visiting the rows.
+            models.Index(fields=["start_date"], name="meeting_start_facets", include=["start_precision", "kind", "body"], condition=PUBLISHED),
+            models.Index(fields=["kind", "start_date"], name="meeting_kind_facets", include=["start_precision", "body"], condition=PUBLISHED),
             search_index("meeting"),
             grams_index("meeting"),
         ]

@@ -4,7 +4,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -29,6 +30,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    english_sort_key,
     grams_index,
     name_basis_constraint,
     search_index,
@@ -70,7 +72,7 @@ class Organization(Named):
     ended_qualifier = qualifier_field(QUALIFIER_LABEL)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
-    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "name_sort_en"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -111,7 +113,7 @@ class Post(Named):
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
     search_text = search_text("name_ja", "name_en", "abbreviation", "other_names")
 
-    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "name_sort_en"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -135,8 +137,30 @@ class Person(Names):
     other_names = models.TextField(_("別表記"), blank=True, help_text=OTHER_NAMES_HELP)
     country = models.CharField(_("国"), max_length=5, choices=Country.choices)
     search_text = search_text("name_ja", "name_en", "other_names")
+    # An English index of people goes by family name. Japanese names are written family
+    # name first ("Kishida Fumio"); others family name last, before a suffix ("Lloyd J.
+    # Austin III", "Joseph R. Biden Jr."), so their key is "austin lloyd j. austin iii".
+    name_sort_en = english_sort_key(
+        Case(
+            When(country=Country.JAPAN, then=Lower(F("name_en"))),
+            default=Concat(
+                Lower(
+                    Func(
+                        Func(F("name_en"), Value(r"\s+(Jr\.|Sr\.|II|III|IV)$"), Value(""), function="regexp_replace"),
+                        Value(r"^.*\s"),
+                        Value(""),
+                        function="regexp_replace",
+                    )
+                ),
+                Value(" "),
+                Lower(F("name_en")),
+                output_field=models.TextField(),
+            ),
+            output_field=models.TextField(),
+        )
+    )
 
-    history = HistoricalRecords(excluded_fields=["search_text", "name_sort"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_sort", "name_sort_en"])
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
 
     class Meta:
@@ -147,6 +171,7 @@ class Person(Names):
         constraints = [name_basis_constraint("person")]
         indexes = [
             models.Index("name_sort", "id", name="person_name", condition=PUBLISHED),
+            models.Index("name_sort_en", "id", name="person_name_en", condition=PUBLISHED),
             search_index("person"),
             grams_index("person"),
         ]

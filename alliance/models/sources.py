@@ -98,6 +98,12 @@ class Source(Publishable):
     issued_precision = PrecisionField(_("発行日の精度"))
     issued_qualifier = qualifier_field(QUALIFIER_LABEL)
     part = models.CharField(_("該当部分"), max_length=300, blank=True, help_text=_("章・節の見出しなど。"))
+    part_en = models.CharField(
+        _("該当部分（英語）"),
+        max_length=300,
+        blank=True,
+        help_text=_("英語のページに表示する見出し。資料の英語版の見出しでなければ、レジストリによる訳です。"),
+    )
     file_name = models.CharField(
         _("テキストファイル名"),
         max_length=200,
@@ -106,6 +112,9 @@ class Source(Publishable):
     )
     url = models.URLField(_("URL"), blank=True)
     licence = models.CharField(_("利用条件"), max_length=200, blank=True, help_text=_("例: 政府標準利用規約（第2.0版）"))
+    licence_en = models.CharField(
+        _("利用条件（英語）"), max_length=200, blank=True, help_text=_("例: Government of Japan Standard Terms of Use")
+    )
     text = models.TextField(
         _("本文"),
         blank=True,

@@ -48,6 +48,19 @@ COUNTER_SQL = [
         RETURN NULL;
     END $$
     """,
+    # Every bump, however made, is announced at its commit to the listeners that warm the
+    # default pages of the new version (alliance/public/warming.py).
+    """
+    CREATE OR REPLACE FUNCTION alliance_notify_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('alliance_registry_version', NEW.version::text);
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE OR REPLACE TRIGGER alliance_registry_version_notify AFTER INSERT OR UPDATE ON alliance_registry_version
+    FOR EACH ROW EXECUTE FUNCTION alliance_notify_version()
+    """,
     "DROP TRIGGER IF EXISTS alliance_registry_pending_commit ON alliance_registry_pending",
     """
     CREATE CONSTRAINT TRIGGER alliance_registry_pending_commit AFTER INSERT ON alliance_registry_pending

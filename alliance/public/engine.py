@@ -15,11 +15,12 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
@@ -28,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from ..models import LAST_ASCENDING, LAST_DESCENDING, published_q
+from ..models import LAST_ASCENDING, LAST_DESCENDING
+from ..models.base import english_active
 from ..partial_dates import PartialDate, Precision, overlaps_q
 from .search import normalize_query, search_q
 
@@ -58,6 +60,16 @@ class Filter:
     """
 
     facet = False
+
+    def selects(self, value, current) -> bool:
+        """Whether the facet option ``value`` is the filter's current value."""
+        return value == current
+
+    def facet_field(self) -> str | None:
+        """The column its facet counts by, when the counts can be grouped by that column of
+        the list's own rows (one value per row): then the list's count and every such
+        facet are computed in one pass (``grouped_counts``). None: ``facet_options`` only."""
+        return None
 
     def __init__(self, param: str, label):
         self.param = param
@@ -131,8 +143,13 @@ class ChoiceFilter(ChoicesFilter):
     def apply(self, qs, value):
         return qs.filter(**{self.field: value})
 
+    def facet_field(self):
+        return single_valued(self.field)
+
     def facet_options(self, qs, current):
-        counts = dict(qs.order_by().values_list(self.field).annotate(n=Count("pk")))
+        return self.facet_from_counts(group_counts(qs, self.field), current)
+
+    def facet_from_counts(self, counts, current):
         return [(value, label, counts.get(value, 0), value == current) for value, label in self.choices]
 
 
@@ -143,8 +160,7 @@ class BooleanFilter(ChoiceFilter):
     def apply(self, qs, value):
         return qs.filter(**{self.field: value == "yes"})
 
-    def facet_options(self, qs, current):
-        counts = dict(qs.order_by().values_list(self.field).annotate(n=Count("pk")))
+    def facet_from_counts(self, counts, current):
         return [
             (value, label, counts.get(value == "yes", 0), value == current) for value, label in self.choices
         ]
@@ -182,20 +198,79 @@ class RelatedFilter(Filter):
         [parameter] = super().parameters()
         return [{**parameter, "description": _("%(label)s（スラッグ）") % {"label": self.label}}]
 
+    def facet_field(self):
+        return single_valued(self.field)
+
+    def selects(self, value, current):
+        return current is not None and value == current.slug
+
     def facet_options(self, qs, current):
+        return self.facet_from_counts(group_counts(qs, self.field), current)
+
+    def facet_from_counts(self, counts, current):
+        """The counts grouped by the foreign key, then labelled: one small query for the
+        names of the records counted (only the published ones are offered), never a
+        group-by on names over the list's rows."""
         name = self.name_field
-        rows = (
-            qs.order_by()
-            .filter(published_q(self.field) if self.publishable else Q())
-            .values_list(f"{self.field}__slug", f"{self.field}__{name}_ja", f"{self.field}__{name}_en")
-            .annotate(n=Count("pk"))
-            .order_by("-n", f"{self.field}__{name}_ja")[:FACET_LIMIT]
-        )
+        keys = [key for key in counts if key is not None]
+        labels = self.choosable().filter(pk__in=keys).values_list("pk", "slug", f"{name}_ja", f"{name}_en") if keys else []
+        rows = sorted(((counts[pk], name_ja, slug, name_en) for pk, slug, name_ja, name_en in labels),
+                      key=lambda row: (-row[0], row[1]))[:FACET_LIMIT]
         english = (get_language() or "ja").startswith("en")
         return [
             (slug, (name_en if english and name_en else name_ja), n, current is not None and slug == current.slug)
-            for slug, name_ja, name_en, n in rows
+            for n, name_ja, slug, name_en in rows
         ]
+
+
+def single_valued(field_name: str) -> str | None:
+    """``field_name`` if it is a column of the list's own table (not a path through a join,
+    which may give a row several values), else None."""
+    return None if "__" in field_name else field_name
+
+
+def one_per_row(model, name: str | None) -> bool:
+    """``name`` is a column of the model's own table: each row has one value of it."""
+    if name is None or "__" in name:
+        return False
+    field = model._meta.get_field(name)
+    return field.concrete and not field.many_to_many
+
+
+def group_counts(qs, field_name: str) -> dict:
+    """{value: number of rows} over a queryset, grouped by one field (a foreign key by its id)."""
+    return dict(qs.order_by().values_list(field_name).annotate(n=Count("*")))
+
+
+def grouped_counts(qs, field_names: list[str]) -> tuple[int, dict]:
+    """The number of rows of ``qs`` and, for each field, {value: number of rows}, in ONE
+    pass over the rows: a GROUP BY GROUPING SETS ((), (f1), (f2) …) over the filtered,
+    searched rows, instead of a count and a scan per facet."""
+    if not field_names:
+        return qs.count(), {}
+    assert all(one_per_row(qs.model, name) for name in field_names), field_names
+    inner = qs.order_by().values_list(*field_names)
+    sql, params = inner.query.sql_with_params()
+    keys = [f"k{i}" for i in range(len(field_names))]
+    sets = ", ".join(["()", *(f"({key})" for key in keys)])
+    flags = ", ".join(f"GROUPING({key})" for key in keys)
+    query = (
+        f"SELECT {flags}, {', '.join(keys)}, count(*) FROM ({sql}) AS rows ({', '.join(keys)}) "
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    total, counts = 0, {name: {} for name in field_names}
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(query, params)
+        for row in cursor.fetchall():
+            grouped = row[: len(keys)]
+            values = row[len(keys) : 2 * len(keys)]
+            n = row[-1]
+            if all(grouped):
+                total = n
+                continue
+            i = grouped.index(0)
+            counts[field_names[i]][values[i]] = n
+    return total, counts
 
 
 def parse_day(raw: str) -> datetime.date:
@@ -297,6 +372,14 @@ class Sort:
     column: str  # one column; the id breaks ties
     descending: bool = False
     undated_last: bool = False  # a nullable date column, sorted through COALESCE
+    english: str = ""  # the column the English pages sort by instead (names: alphabetical)
+
+    def in_language(self) -> Sort:
+        """This sort as the active language reads it: on the English pages a name sort is
+        alphabetical by English name (family name first for people), not 五十音."""
+        if self.english and english_active():
+            return replace(self, column=self.english, english="")
+        return self
 
     def key(self):
         if self.undated_last:
@@ -495,6 +578,10 @@ class Entity:
     def detail_queryset(self):
         return self.public().prefetch_related(citations_prefetch())
 
+    def prepare_rows(self, rows: list) -> None:
+        """Fetch what some of a page's rows need besides their own columns (for the rows
+        that need it only), after the page is cut: nothing by default."""
+
     def detail_context(self, obj) -> dict:
         return {}
 
@@ -568,7 +655,7 @@ class ListState:
                 self.notices.append(_("並べ替え「%(value)s」は使えないため、既定の順にしています。") % {"value": sort[:40]})
             sort = self.entity.default_sort
         self.sort_key = sort
-        self.sort = self.entity.sorts[sort]
+        self.sort = self.entity.sorts[sort].in_language()
         self.cursor = None
         for direction in ("after", "before"):
             token = params.get(direction)
@@ -627,6 +714,7 @@ class ListState:
         rows = rows[:PAGE_SIZE]
         if reverse:
             rows.reverse()
+        self.entity.prepare_rows(rows)
         has_next = more if not reverse else True
         has_prev = (self.cursor is not None) if not reverse else more
         next_cursor = encode_cursor(self._key(rows[-1]), rows[-1].pk) if rows and has_next else None
@@ -642,21 +730,50 @@ class ListState:
     def count(self) -> int:
         return self.filtered().count()
 
+    def summary(self, known=None) -> dict:
+        """The count and the facets (as ``facets()`` gives them) with as few passes over the
+        rows as the filters allow: the count and the facet of every filter that is not in
+        use and counts by a column of the list's own rows share one pass; a facet whose own
+        filter is in use counts over other rows (that filter skipped), so it has its own —
+        unless ``known(filter)`` has it: the options of that facet as the same list without
+        that filter showed them (from its cached summary), which are the same counts."""
+        pooled = [
+            flt for flt in self.entity.filters
+            if flt.facet and flt.param not in self.values and one_per_row(self.entity.model, flt.facet_field())
+        ]
+        count, counts = grouped_counts(self.filtered(), [flt.facet_field() for flt in pooled])
+        out = []
+        for flt in self.entity.filters:
+            if not flt.facet:
+                continue
+            current = self.values.get(flt.param)
+            reused = known(flt) if known is not None and flt not in pooled else None
+            if flt in pooled:
+                options = flt.facet_from_counts(counts[flt.facet_field()], current)
+            elif reused is not None:
+                options = [(value, label, n, flt.selects(value, current)) for label, n, _selected, _link, value in reused]
+            else:
+                options = flt.facet_options(self.filtered(skip=flt), current)
+            out.append(self._facet(flt, options))
+        return {"count": count, "facets": out}
+
+    def _facet(self, flt, options):
+        links = []
+        for value, label, count, selected in options:
+            link = self.query_string(**{flt.param: None if selected else value, "after": None, "before": None})
+            links.append((str(label), count, selected, link, value))
+        return (FacetHead(flt.param, str(flt.label)), links)
+
     # What the page shows about itself ---------------------------------------------
 
     def facets(self):
         """For each facet filter: its head (param, label) and its options as
         (label, count, selected, query string, value). Plain values, so they can be cached."""
-        out = []
-        for flt in self.entity.filters:
-            if not flt.facet:
-                continue
-            options = []
-            for value, label, count, selected in flt.facet_options(self.filtered(skip=flt), self.values.get(flt.param)):
-                link = self.query_string(**{flt.param: None if selected else value, "after": None, "before": None})
-                options.append((str(label), count, selected, link, value))
-            out.append((FacetHead(flt.param, str(flt.label)), options))
-        return out
+        return [
+            self._facet(flt, flt.facet_options(self.filtered(skip=flt), self.values.get(flt.param)))
+            for flt in self.entity.filters
+            if flt.facet
+        ]
 
     def sort_links(self):
         return [

@@ -5,7 +5,7 @@ an export joins in are tested against ``published_sql``. Both are defined next t
 other in models/base.py, so neither is written here.
 """
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,7 @@ from ..models import (
     Side,
     Source,
     Tenure,
+    english_active,
     is_public,
     published_q,
     published_sql,
@@ -107,7 +108,7 @@ class AgreementEntity(Entity):
         # By the date the list shows: signed, or approved where no signature is recorded.
         "signed": Sort(_("署名・承認日（古い順）"), "made_date", undated_last=True),
         "-signed": Sort(_("署名・承認日（新しい順）"), "made_date", descending=True, undated_last=True),
-        "name": Sort(_("名称"), "name_sort"),
+        "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
     }
     default_sort = "signed"
     coverage = _(
@@ -200,7 +201,7 @@ class BodyEntity(Entity):
         PeriodFilter(_("設置"), "established"),
     ]
     sorts = {
-        "name": Sort(_("名称"), "name_sort"),
+        "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
         "established": Sort(_("設置日（古い順）"), "established_date", undated_last=True),
         "-established": Sort(_("設置日（新しい順）"), "established_date", descending=True, undated_last=True),
     }
@@ -302,7 +303,7 @@ class SeatEntity(Entity):
         OnDateFilter("active_on", _("この日に在籍"), "active_on"),
     ]
     sorts = {
-        "body": Sort(_("協議体"), "body__name_sort"),
+        "body": Sort(_("協議体"), "body__name_sort", english="body__name_sort_en"),
         "start": Sort(_("開始日"), "start_date", undated_last=True),
     }
     default_sort = "body"
@@ -352,7 +353,7 @@ class PersonEntity(Entity):
     path = "people"
     model = Person
     filters = [ChoiceFilter("country", _("国"), "country", Country.choices)]
-    sorts = {"name": Sort(_("氏名"), "name_sort")}
+    sorts = {"name": Sort(_("氏名"), "name_sort", english="name_sort_en")}
     default_sort = "name"
     coverage = _(
         "資料に名前が出る人物だけです。資料の多くは姓だけを記すため、英語の氏名は会議と役職から特定したレジストリによる表記です。"
@@ -412,14 +413,22 @@ class MeetingEntity(Entity):
     sorts = {
         "-date": Sort(_("開催日（新しい順）"), "start_date", descending=True, undated_last=True),
         "date": Sort(_("開催日（古い順）"), "start_date", undated_last=True),
-        "name": Sort(_("名称"), "name_sort"),
+        "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
     }
     default_sort = "-date"
     coverage = _("5つの資料に記載された会議だけを収めています。開かれたすべての「2+2」や首脳会談ではありません。")
 
     def base_queryset(self):
-        # Attendees: a meeting without a name of its own is titled by who met (Meeting.title).
-        return self.public().select_related("body").prefetch_related(attendees())
+        return self.public().select_related("body")
+
+    def prepare_rows(self, rows):
+        # Attendees: only an English title composed for a meeting without a name of its
+        # own, and without a body's English name to start it, names who met (Meeting.title).
+        if not english_active():
+            return
+        untitled = [m for m in rows if not m.has_own_name and not (is_public(m.body) and m.body.name_en)]
+        if untitled:
+            prefetch_related_objects(untitled, attendees())
 
     def detail_queryset(self):
         return (
@@ -660,7 +669,7 @@ class EventEntity(Entity):
     sorts = {
         "date": Sort(_("日付（古い順）"), "start_date", undated_last=True),
         "-date": Sort(_("日付（新しい順）"), "start_date", descending=True, undated_last=True),
-        "name": Sort(_("名称"), "name_sort"),
+        "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
     }
     default_sort = "date"
 
@@ -795,7 +804,7 @@ class SourceEntity(Entity):
     model = Source
     listed = False
     exported = True
-    search_fields = ("slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "part")
+    search_fields = ("slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "part", "part_en")
     sorts = {"slug": Sort(_("スラッグ"), "slug")}
     default_sort = "slug"
 
@@ -808,8 +817,10 @@ class SourceEntity(Entity):
         text("edition", "s.edition"),
         integer("year", "s.year"),
         text("part", "s.part"),
+        text("part_en", "s.part_en"),
         Column("source_url", "NULLIF(s.url, '')", type="url"),
         text("licence", "s.licence"),
+        text("licence_en", "s.licence_en"),
     )
     csv_from = "FROM sel JOIN alliance_source s ON s.id = sel.id"
 

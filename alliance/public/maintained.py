@@ -10,6 +10,12 @@ labels and every CSV cell in ``alliance_meeting_export``, its JSON object in
 (there is still one definition of a cell), all but the permalink (which depends on the
 request's host). The CSV reads the one table, the NDJSON the other.
 
+The tables, their functions and triggers are installed after every migrate
+(``apps.sync_from_registry``), as the cell functions are, and not by a migration: a
+migration run on the way through an upgrade would compute rows from today's column
+declarations against an older schema. When the declarations or cell functions change,
+the fingerprint stored on the table changes and the rows are recomputed.
+
 The rows are kept right by statement-level triggers with transition tables on every
 table a row reads (meeting, participation, meeting document, person, post, organization,
 agreement, body): a statement recomputes, in one set-based query, the rows of the

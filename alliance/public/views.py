@@ -8,23 +8,22 @@ import zlib
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Count, Q
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
-from ..models import Agreement, Body, BodyLink, Event, Level, Meeting, Seat, Side, Source
-from ..models.agreements import DATED_BY
-from . import codebook, export, openapi, package
+from ..models import Body, BodyLink, Level, Seat, Side, Source
+from . import codebook, diagram, export, openapi, package, timeline
 from .caching import page_etag, registry_version
 from .context_processors import absolute_url
 from .engine import PAGE_SIZE, export_filename
-from .entities import ENTITIES, EXPORTS, LISTS, attendees
+from .entities import ENTITIES, EXPORTS, LISTS
 from .search import normalize_query, search_q
 
 PAGE_CACHE_SECONDS = 3600
@@ -84,6 +83,7 @@ def search(request):
         for entity in LISTS.values():
             qs = entity.base_queryset().filter(search_q(terms, entity.search_fields))
             rows = list(qs.order_by(*entity.sorts[entity.default_sort].order())[:10])
+            entity.prepare_rows(rows)
             sections.append((entity, entity.verbose_name_plural, rows, len(rows) == 10))
     return render(request, "alliance/search.html", {"query": query, "terms": terms, "sections": sections})
 
@@ -134,13 +134,21 @@ class PublicListView(EntityView):
     def summary(request, entity, state):
         """The count and the facet counts: whole-table aggregates, so they are cached until
         the registry changes (its version is in the key), per list, query and language."""
-        params = state.query_string(after=None, before=None)
-        digest = hashlib.sha256(f"{get_language()}|{registry_version(request)}|{params}".encode()).hexdigest()
-        key = f"list2:{entity.name}:{digest}"
-        summary = cache.get(key)
+        def key(params):
+            digest = hashlib.sha256(f"{get_language()}|{registry_version(request)}|{params}".encode()).hexdigest()
+            return f"list2:{entity.name}:{digest}"
+
+        def known(flt):
+            # A facet whose filter is in use counts what the list without that filter
+            # counts: the first page warmed after an edit already has it.
+            without = cache.get(key(state.query_string(after=None, before=None, **dict.fromkeys(flt.params))))
+            return next((options for head, options in without["facets"] if head.param == flt.param), None) if without else None
+
+        own = key(state.query_string(after=None, before=None))
+        summary = cache.get(own)
         if summary is None:
-            summary = {"count": state.count(), "facets": state.facets()}
-            cache.set(key, summary, 3600)
+            summary = state.summary(known=known)
+            cache.set(own, summary, 3600)
         return summary
 
 
@@ -298,18 +306,30 @@ def chart_part(body, seats, links=()):
 @public_page
 def structure(request, slug="acm"):
     """A body drawn as the white papers draw the ACM: its parts, their levels, each side's
-    seats, and the links the chart draws between them ("相互調整・情報交換など").
+    seats, and the links the chart draws between them ("相互調整・情報交換など"), as an SVG
+    diagram (diagram.py) above the same chart as lists.
 
     A body linked to a part without being one of its parts (the Joint Committee, beside
-    the ACG since the SOFA) is drawn beside them, as the chart draws it."""
+    the ACG since the SOFA) is drawn beside them, as the chart draws it.
+
+    ``?on=2016-01-01`` (or 2016-01, 2016) draws what existed then; without it, today. A
+    part with no date of its own counts from its whole's."""
     body = get_object_or_404(Body.objects.published(), slug=slug)
-    children = list(Body.objects.published().filter(parent=body).order_by("position", "name_ja"))
-    if not children:
+    on = diagram.read_on(request)
+    context = {"body": body, "on": on, "root": None, "parts": [], "links": []}
+    if not Body.objects.filter(pk=body.pk).filter(diagram.existed_q(on, "established", "ended")).exists():
+        context["not_yet"] = True
+        return render(request, "alliance/structure.html", context)
+    existed = Body.objects.published().filter(diagram.existed_q(on, "established", "ended"))
+    children = list(existed.filter(parent=body).order_by("position", "name_ja"))
+    if not children and not on.given:
         raise Http404("this body has no parts to draw")
     inside = {body.pk, *(child.pk for child in children)}
     links = list(
         BodyLink.objects.published()
+        .filter(diagram.existed_q(on, "start", "end"))
         .filter(Q(from_body__in=inside) | Q(to_body__in=inside))
+        .filter(from_body__in=existed, to_body__in=existed)
         .exclude(kind=BodyLink.Kind.REPLACED_BY)
         .select_related("from_body", "to_body")
         .order_by("from_body__position", "to_body__position", "pk")
@@ -321,14 +341,25 @@ def structure(request, slug="acm"):
                 beside.setdefault(other.pk, other)
     drawn = [*children, *sorted(beside.values(), key=lambda b: (b.position, b.name_ja))]
     shown = {body.pk, *(b.pk for b in drawn)}
-    seats = Seat.objects.with_holders().filter(body__in=shown).order_by("position", "pk")
+    seats = (
+        Seat.objects.with_holders()
+        .filter(body__in=shown)
+        .filter(diagram.existed_q(on, "start", "end"))
+        .order_by("position", "pk")
+    )
     by_body = {}
     for seat in seats:
         by_body.setdefault(seat.body_id, []).append(seat)
     links = [link for link in links if link.from_body_id in shown and link.to_body_id in shown]
     root = chart_part(body, by_body.get(body.pk, []), links)
     parts = [chart_part(b, by_body.get(b.pk, []), links) for b in drawn]
-    return render(request, "alliance/structure.html", {"body": body, "root": root, "parts": parts, "links": links})
+    context.update(root=root, parts=parts, links=links)
+    if parts or root["has_seats"]:
+        title = _("%(name)sの構成図") % {"name": body.name}
+        if on.given:
+            title += " " + _("（%(date)s時点）") % {"date": on.label}
+        context["wide"], context["narrow"] = diagram.render(root, parts, links, set(beside), title)
+    return render(request, "alliance/structure.html", context)
 
 
 CHRONOLOGY_ALL_UP_TO = 1000
@@ -337,43 +368,13 @@ CHRONOLOGY_ALL_UP_TO = 1000
 @public_page
 def chronology(request):
     """Agreements (by signature, issue, adoption or approval), meetings and other events
-    (reversions, exercises, disasters, anniversaries), year by year.
+    (reversions, exercises, disasters, anniversaries): drawn to scale in one lane each,
+    then listed year by year, both filtered by kind (``?type=``) and body (``?body=``).
 
-    A registry of up to a thousand dated events is shown whole; a larger one is shown a
-    year at a time (``?year=``), with every year and its count as the index.
+    Up to a thousand dated records are shown whole; more are shown a year at a time
+    (``?year=``), with every year and its count as the index (see timeline.page).
     """
-    agreements = Agreement.objects.published().annotate(
-        when=Coalesce(*(f"{name}_date" for name, _how in DATED_BY))
-    ).exclude(when=None)
-    meetings = Meeting.objects.published().exclude(start_date=None)
-    others = Event.objects.published().exclude(start_date=None)
-    counts = {}
-    for qs, field in ((agreements, "when"), (meetings, "start_date"), (others, "start_date")):
-        for year, n in qs.annotate(year=ExtractYear(field)).order_by().values_list("year").annotate(n=Count("pk")):
-            counts[year] = counts.get(year, 0) + n
-    years = sorted(counts)
-    selected = None
-    if sum(counts.values()) > CHRONOLOGY_ALL_UP_TO and years:
-        try:
-            selected = int(request.GET.get("year", ""))
-        except ValueError:
-            selected = None
-        if selected not in counts:
-            selected = years[-1]
-        agreements = agreements.filter(when__year=selected)
-        meetings = meetings.filter(start_date__year=selected)
-        others = others.filter(start_date__year=selected)
-    events = {}
-    for agreement in agreements:
-        _how, when = agreement.dated
-        events.setdefault(when.date.year, []).append((when, "agreement", agreement))
-    for meeting in meetings.select_related("body").prefetch_related(attendees()):
-        events.setdefault(meeting.start.date.year, []).append((meeting.start, "meeting", meeting))
-    for event in others:
-        events.setdefault(event.start.date.year, []).append((event.start, "event", event))
-    timeline = [(year, sorted(items, key=lambda e: (e[0], e[1]))) for year, items in sorted(events.items())]
-    index = [(year, counts[year]) for year in years]
-    return render(request, "alliance/chronology.html", {"timeline": timeline, "index": index, "selected": selected})
+    return render(request, "alliance/chronology.html", timeline.page(request, CHRONOLOGY_ALL_UP_TO))
 
 
 @public_page

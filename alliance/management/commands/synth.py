@@ -150,8 +150,8 @@ class Command(BaseCommand):
         source_id = next_id(Source)
         copy_rows(
             Source,
-            ["id", "slug", "title_ja", "title_en", "publisher_ja", "publisher_en", "edition", "year", "part", "file_name", "url", "licence"],
-            [(source_id, f"{PREFIX}source", "合成データ", "Synthetic data", "ベンチマーク", "Benchmark", "", 2026, "", "", "", "")],
+            ["id", "slug", "status", "title_ja", "title_en", "publisher_ja", "publisher_en", "edition", "year", "part", "file_name", "url", "licence"],
+            [(source_id, f"{PREFIX}source", "published", "合成データ", "Synthetic data", "ベンチマーク", "Benchmark", "", 2026, "", "", "", "")],
         )
 
         # Organizations and posts.

@@ -1,0 +1,229 @@
+"""Cold pages (issue 15): facets grouped by key then labelled, a search's count and facets
+in one pass, no prefetch a list does not show, and the default pages warmed into the
+cache after each data-version bump and at worker start."""
+
+import importlib.util
+import time
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import QueryDict
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from alliance.models import Body, Meeting, published_q
+from alliance.public.caching import page_etag
+from alliance.public.engine import FACET_LIMIT, RelatedFilter
+from alliance.public.entities import LISTS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def synth(db):
+    call_command("synth", meetings=400, seed=3, verbosity=0)
+
+
+def old_facets(state):
+    """The facets as the registry computed them before: per facet, a scan of the rows
+    joined to the related table and grouped by its names."""
+    out = []
+    for flt in state.entity.filters:
+        if not flt.facet:
+            continue
+        qs, current = state.filtered(skip=flt), state.values.get(flt.param)
+        if isinstance(flt, RelatedFilter):
+            name = flt.name_field
+            rows = (
+                qs.order_by()
+                .filter(published_q(flt.field) if flt.publishable else Q())
+                .values_list(f"{flt.field}__slug", f"{flt.field}__{name}_ja", f"{flt.field}__{name}_en")
+                .annotate(n=Count("pk"))
+                .order_by("-n", f"{flt.field}__{name}_ja")[:FACET_LIMIT]
+            )
+            english = translation.get_language().startswith("en")
+            options = [
+                (slug, (en if english and en else ja), n, current is not None and slug == current.slug)
+                for slug, ja, en, n in rows
+            ]
+        else:
+            options = flt.facet_options(qs, current)
+        out.append((flt.param, [(str(label), n, selected, value) for value, label, n, selected in options]))
+    return out
+
+
+def plain(facets):
+    return [(head.param, [(label, n, selected, value) for label, n, selected, _link, value in options]) for head, options in facets]
+
+
+def meeting_queries(synth_body):
+    return [
+        "",
+        "kind=2plus2",
+        f"body={synth_body}",
+        f"body={synth_body}&kind=working",
+        "q=呉",
+        "q=岩国",
+        "q=嘉手納",
+        "from=2000&to=2010",
+        "kind=2plus2&from=2000&to=2010",
+    ]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_facets_grouped_by_key_give_the_same_counts_and_labels_as_before(synth, language):
+    body = Meeting.objects.published().filter(body__status="published").values_list("body__slug", flat=True).first()
+    assert body
+    with translation.override(language):
+        for entity_name, queries in [("meeting", meeting_queries(body)), ("seat", ["", "side=jp"]), ("body", [""]),
+                                     ("agreement", ["", "kind=treaty"])]:
+            for query in queries:
+                state = LISTS[entity_name].read(QueryDict(query))
+                summary = state.summary()
+                assert summary["count"] == state.count(), (entity_name, query)
+                assert plain(summary["facets"]) == old_facets(state), (entity_name, query)
+                assert plain(summary["facets"]) == plain(state.facets()), (entity_name, query)
+
+
+def test_a_search_counts_and_facets_in_one_pass_over_the_meetings(synth):
+    for query in ("q=呉", "q=嘉手納", ""):
+        state = LISTS["meeting"].read(QueryDict(query))
+        with CaptureQueriesContext(connection) as queries:
+            state.summary()
+        scans = [q["sql"] for q in queries.captured_queries if "alliance_meeting" in q["sql"]]
+        assert len(scans) == 1, scans  # the count and both facets, GROUPING SETS
+        assert "GROUPING SETS" in scans[0]
+        # …then the names of the bodies counted, looked up by key.
+        assert len(queries.captured_queries) == 2
+
+
+def test_the_search_page_runs_fewer_queries(synth, client, django_assert_num_queries):
+    # The version, the page's rows, one pass for the count and facets, the bodies' names
+    # (before: a count, a scan per facet, and the attendees of every row shown).
+    with django_assert_num_queries(4):
+        response = client.get("/meetings/?q=呉")
+    assert response.status_code == 200
+
+
+def test_a_japanese_list_fetches_no_attendees_and_an_english_one_only_for_composed_titles(synth, client):
+    Meeting.objects.filter(slug__startswith="synth-").update(name_en="")  # no name of their own
+    Body.objects.filter(slug__startswith="synth-").update(name_en="")
+    for path, fetched in (("/meetings/", False), ("/en/meetings/", True)):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        assert any("alliance_participation" in q["sql"] for q in queries.captured_queries) is fetched, path
+    Meeting.objects.filter(slug__startswith="synth-").update(name_en="A meeting")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/en/meetings/?sort=date").status_code == 200
+    assert not any("alliance_participation" in q["sql"] for q in queries.captured_queries)
+
+
+# --- warming -----------------------------------------------------------------------
+
+
+def cached(path, host="testserver"):
+    """Whether the page at path is in the cache for the current data version."""
+    request = RequestFactory().get(path, HTTP_HOST=host)
+    language = "en" if path.startswith("/en/") else "ja"
+    with translation.override(language):
+        return cache.get("page:" + page_etag(request)) is not None
+
+
+def wait_for(condition, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def warming(settings):
+    """The warming module (imported here, so that each test fails on its own where it is missing)."""
+    from alliance.public import warming
+
+    settings.WARM_HOSTS = ["testserver"]
+    yield warming
+    warming.stop()
+
+
+@pytest.fixture
+def warming_on(settings, warming):
+    settings.WARM_PAGES = True
+    return warming
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_an_edit_the_default_pages_are_cached_before_any_reader_asks(warming_on):
+    warmer = warming_on.start()
+    assert warmer.wait_idle(60), "the worker-start round"
+    Body.objects.create(slug="new-body", name_ja="新しい協議体", status="published")  # committed: the version moves
+    assert wait_for(lambda: cached("/bodies/") and cached("/meetings/") and cached("/en/meetings/")), (
+        "the listener heard the commit and the warmer rendered the new version's pages"
+    )
+    # The page a reader then gets is the warmed one.
+    from django.test import Client
+
+    response = Client().get("/bodies/")
+    assert response["X-Cache"] == "hit"
+    assert "新しい協議体" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_made_elsewhere_is_heard_too(warming_on):
+    warmer = warming_on.start()
+    assert warmer.wait_idle(60)
+    with connection.cursor() as cursor:  # a raw write, as a script or another host would make
+        cursor.execute("UPDATE alliance_registry_version SET version = version + 1 WHERE id = 1")
+    assert wait_for(lambda: cached("/meetings/"))
+
+
+def test_worker_start_warms_the_default_pages_through_the_gunicorn_hook(db, warming_on):
+    warming = warming_on
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+
+    class Worker:
+        class log:
+            @staticmethod
+            def exception(*args):
+                raise AssertionError(args)
+
+    assert not cached("/meetings/")
+    conf.post_worker_init(Worker())
+    assert warming._warmer is not None and warming._warmer.wait_idle(60)
+    for path in ("/meetings/", "/en/meetings/", "/agreements/", "/en/people/"):
+        assert cached(path), path
+
+
+def test_warming_is_off_when_turned_off(db, settings, warming):
+    settings.WARM_PAGES = False
+    assert warming.start() is None
+    assert warming._warmer is None
+
+
+def test_one_process_warms_a_version_once(db, warming):
+    assert warming.warm()  # rendered
+    assert warming.warm() == []  # the version is taken: not again
+
+
+def test_a_selected_facet_reuses_the_counts_the_list_without_it_cached(synth, client, rf):
+    from alliance.public.views import PublicListView
+
+    body = Meeting.objects.published().filter(body__status="published").values_list("body__slug", flat=True).first()
+    assert client.get("/meetings/").status_code == 200  # as the warmer renders it after an edit
+    entity = LISTS["meeting"]
+    state = entity.read(QueryDict(f"body={body}"))
+    with CaptureQueriesContext(connection) as queries:
+        summary = PublicListView.summary(rf.get(f"/meetings/?body={body}"), entity, state)
+    grouped = [q["sql"] for q in queries.captured_queries if "alliance_meeting" in q["sql"] and "GROUP BY" in q["sql"]]
+    assert len(grouped) == 1, grouped  # the count and the kind facet of this body; the body facet reused
+    assert plain(summary["facets"]) == plain(state.summary()["facets"]) == old_facets(state)
+    assert summary["count"] == state.count()
