@@ -43,4 +43,4 @@ load: setup
 
 # The registry against Datasette on the same data (installs Datasette into bench/.venv-datasette only)
 datasette-compare: setup
-	$(PY) bench/datasette_compare.py $(if $(SIZE),--size $(SIZE))
+	$(PY) bench/datasette_compare.py $(if $(SIZE),--size $(SIZE)) $(if $(CACHE),--cache $(CACHE))

@@ -20,6 +20,10 @@ The first reader after an edit or a restart is timed ``--settle`` seconds (1 by 
 after it, for both servers alike: a reader does not arrive within the millisecond of a
 commit, and the registry warms its default pages in the background meanwhile
 (alliance/public/warming.py). ``--settle 0`` times the request made at once.
+
+``--cache redis`` (``make datasette-compare CACHE=redis``) gives the registry a shared
+redis-server (Debian's), as in the scaled-out shape: a worker's restart then keeps the
+rendered pages, counts and facets of the current data version.
 """
 
 import argparse
@@ -114,7 +118,7 @@ class Server:
         self.start()
 
 
-def registry_server(database, db_port):
+def registry_server(database, db_port, cache_url=None):
     port = free_port()
     static = tempfile.mkdtemp(prefix="alliance-static-")
     env = {
@@ -131,7 +135,10 @@ def registry_server(database, db_port):
     }
     env.pop("DJANGO_DEBUG", None)
     env.pop("CACHE_URL", None)
+    env.pop("REDIS_URL", None)
     env.pop("DATABASE_REPLICA_URLS", None)
+    if cache_url:
+        env["CACHE_URL"] = cache_url  # the shared cache: it outlives a worker's restart
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     args = [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{port}",
             "--workers", "1", "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--log-level", "warning"]
@@ -179,6 +186,9 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--settle", type=float, default=1.0,
                         help="seconds between an edit or a restart and the first reader (both servers)")
+    parser.add_argument("--cache", choices=["local", "redis"], default=os.environ.get("CACHE", "local"),
+                        help="the registry's cache: per process (LocMem, the default) or a shared redis-server, "
+                             "as in the scaled-out shape (then a worker's restart keeps the cache)")
     args = parser.parse_args(argv)
     database = f"{os.environ.get('BENCH_DB_PREFIX', 'bench')}_{args.size}"
 
@@ -211,7 +221,14 @@ def main(argv=None):
 
     binary = ensure_datasette()
     work = Path(tempfile.mkdtemp(prefix="alliance-datasette-"))
-    registry = registry_server(database, db_port)
+    cache_process = cache_url = None
+    if args.cache == "redis":
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from load import start_cache_server
+
+        cache_process, cache_url = start_cache_server()
+    print(f"Registry cache: {'shared redis-server ' + cache_url if cache_url else 'per process (LocMem)'}", flush=True)
+    registry = registry_server(database, db_port, cache_url)
     registry.start()
     try:
         print(f"Loading the registry's CSV of {total:,} published meetings into SQLite …", flush=True)
@@ -237,6 +254,9 @@ def main(argv=None):
             datasette.stop()
     finally:
         registry.stop()
+        if cache_process is not None:
+            cache_process.terminate()
+            cache_process.wait(timeout=30)
 
 
 def compare(registry, datasette, runs, registry_deep, deep_row, body, searchable, sqlite_path, database, settle=1.0):
