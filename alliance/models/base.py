@@ -1,6 +1,7 @@
 """What every registry record shares: status, slug, names, search text, the choice lists."""
 
 import datetime
+import re
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -182,9 +183,11 @@ def grams_index(model: str):
     return GinIndex(Grams("search_text"), name=f"{model}_search_grams")
 
 
-def active_on_q(day: datetime.date, start: str, end: str) -> Q:
-    """Started no later than ``day`` (or undated) and not ended before it."""
-    started = Q(**{f"{start}_date__isnull": True}) | Q(**{f"{start}_date__lte": day})
+def active_on_q(day: datetime.date, start: str, end: str, until: datetime.date | None = None) -> Q:
+    """Started no later than ``day`` (or undated) and not ended before it; with ``until``,
+    existing at some time from ``day`` to ``until`` (a month, a year: started by its last
+    day, not ended before its first)."""
+    started = Q(**{f"{start}_date__isnull": True}) | Q(**{f"{start}_date__lte": until or day})
     not_ended = Q(**{f"{end}_date__isnull": True}) | reaches_q(end, day)
     return started & not_ended
 
@@ -260,6 +263,16 @@ class Record(Publishable):
 
 def english_active() -> bool:
     return (get_language() or "ja").startswith("en")
+
+
+# Kana, kanji, CJK punctuation and full-width forms: text a reader of English cannot read.
+JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def needs_lang_ja(text) -> bool:
+    """Japanese text shown on an English page: it is marked lang="ja" (in HTML and SVG)
+    so screen readers, fonts and translators treat it as Japanese."""
+    return english_active() and bool(JAPANESE.search(str(text)))
 
 
 class NameBasis(models.TextChoices):

@@ -42,13 +42,14 @@ from .people import Organization, Person, Post
 
 
 class BodyQuerySet(RecordQuerySet):
-    def active_on(self, day: datetime.date):
-        """Bodies that may be active on ``day``: set up no later than it and not yet ended.
+    def active_on(self, day: datetime.date, until: datetime.date | None = None):
+        """Bodies that may be active on ``day`` (or at some time up to ``until``): set up no
+        later than it and not yet ended.
 
         An undated establishment counts as "always existed" so undated bodies are not
         hidden; an end date counts through the last day of its period.
         """
-        return self.filter(active_on_q(day, "established", "ended"))
+        return self.filter(active_on_q(day, "established", "ended", until))
 
 
 class Body(Named):
@@ -187,9 +188,10 @@ class SeatQuerySet(RecordQuerySet):
         """Published seats with their body and holder, for pages that show them."""
         return self.published().select_related("body", "post", "organization", "person")
 
-    def active_on(self, day: datetime.date):
-        """Seats held on ``day``: undated starts count as "from the beginning"."""
-        return self.filter(active_on_q(day, "start", "end"))
+    def active_on(self, day: datetime.date, until: datetime.date | None = None):
+        """Seats held on ``day`` (or at some time up to ``until``): undated starts count as
+        "from the beginning"."""
+        return self.filter(active_on_q(day, "start", "end", until))
 
 
 class Seat(Record):
@@ -305,6 +307,10 @@ class BodyLinkQuerySet(RecordQuerySet):
     def published(self):
         """Published links between published bodies."""
         return self.filter(PUBLISHED, published_q("from_body"), published_q("to_body"))
+
+    def active_on(self, day: datetime.date, until: datetime.date | None = None):
+        """Links in place on ``day`` (or at some time up to ``until``)."""
+        return self.filter(active_on_q(day, "start", "end", until))
 
 
 class BodyLink(Record):

@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -209,7 +208,7 @@ class Meeting(Named):
 
     @property
     def outcome_list(self):
-        text = self.outcomes_en if (get_language() or "ja").startswith("en") and self.outcomes_en else self.outcomes_ja
+        text = self.outcomes_en if english_active() and self.outcomes_en else self.outcomes_ja
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def clean(self):

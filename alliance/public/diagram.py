@@ -17,13 +17,12 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ..models.base import Level, english_active
-from ..partial_dates import PartialDate, reaches_q
+from ..models.base import Level, english_active, needs_lang_ja
+from ..partial_dates import PartialDate
 
 FONT = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic UI', Meiryo, sans-serif"
 JP_COLOUR, US_COLOUR, INK, MUTED, LINE, ACCENT = "#b3261e", "#1d4f91", "#1b1f24", "#5b6570", "#8a96a3", "#12355b"
@@ -67,14 +66,6 @@ def read_on(request) -> AsOf:
             error = _("「%(value)s」は日付として読めません。") % {"value": raw} + " " + error
         return AsOf(today, today, value=raw, error=error)
     return AsOf(when.start, when.end, label=when.display(), value=raw, given=True)
-
-
-def existed_q(on: AsOf, start: str, end: str) -> Q:
-    """Records that existed at some time in the period: begun no later than its last day
-    (an unknown beginning counts as "always") and not ended before its first day."""
-    begun = Q(**{f"{start}_date__isnull": True}) | Q(**{f"{start}_date__lte": on.last})
-    not_ended = Q(**{f"{end}_date__isnull": True}) | reaches_q(end, on.first)
-    return begun & not_ended
 
 
 # --- measuring and wrapping text ------------------------------------------------------------
@@ -157,10 +148,7 @@ def wrap(text: str, size: float, width: float) -> list[str]:
 
 
 def _lang(text: str) -> str:
-    """lang="ja" on Japanese text shown on an English page."""
-    if english_active() and any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text):
-        return ' lang="ja"'
-    return ""
+    return ' lang="ja"' if needs_lang_ja(text) else ""
 
 
 def _text(x, y, lines, size, *, fill=INK, weight="", anchor="", line_height=None, cls="") -> str:

@@ -26,8 +26,8 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, Tuple
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import LAST_ASCENDING, LAST_DESCENDING
 from ..models.base import english_active
@@ -66,9 +66,9 @@ class Filter:
         return value == current
 
     def facet_field(self) -> str | None:
-        """The column its facet counts by, when the counts can be grouped by that column of
-        the list's own rows (one value per row): then the list's count and every such
-        facet are computed in one pass (``grouped_counts``). None: ``facet_options`` only."""
+        """The field its facet counts by. When it is a column of the list's own rows (one
+        value per row, ``one_per_row``), the list's count and every such facet are computed
+        in one pass (``grouped_counts``); otherwise, or None: ``facet_options`` only."""
         return None
 
     def __init__(self, param: str, label):
@@ -144,7 +144,7 @@ class ChoiceFilter(ChoicesFilter):
         return qs.filter(**{self.field: value})
 
     def facet_field(self):
-        return single_valued(self.field)
+        return self.field
 
     def facet_options(self, qs, current):
         return self.facet_from_counts(group_counts(qs, self.field), current)
@@ -199,7 +199,7 @@ class RelatedFilter(Filter):
         return [{**parameter, "description": _("%(label)s（スラッグ）") % {"label": self.label}}]
 
     def facet_field(self):
-        return single_valued(self.field)
+        return self.field
 
     def selects(self, value, current):
         return current is not None and value == current.slug
@@ -216,17 +216,11 @@ class RelatedFilter(Filter):
         labels = self.choosable().filter(pk__in=keys).values_list("pk", "slug", f"{name}_ja", f"{name}_en") if keys else []
         rows = sorted(((counts[pk], name_ja, slug, name_en) for pk, slug, name_ja, name_en in labels),
                       key=lambda row: (-row[0], row[1]))[:FACET_LIMIT]
-        english = (get_language() or "ja").startswith("en")
+        english = english_active()
         return [
             (slug, (name_en if english and name_en else name_ja), n, current is not None and slug == current.slug)
             for n, name_ja, slug, name_en in rows
         ]
-
-
-def single_valued(field_name: str) -> str | None:
-    """``field_name`` if it is a column of the list's own table (not a path through a join,
-    which may give a row several values), else None."""
-    return None if "__" in field_name else field_name
 
 
 def one_per_row(model, name: str | None) -> bool:

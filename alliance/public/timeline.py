@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -25,8 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Agreement, Body, Event, Meeting
-from ..models.base import english_active
+from ..models.base import english_active, needs_lang_ja
 from ..models.meetings import MeetingDocument
+from .diagram import text_width
 from .entities import attendees
 
 # The lanes, top to bottom: (type, label).
@@ -42,7 +42,6 @@ MAX_SHOWN = 40  # characters of a value quoted back in a notice
 MAX_VALUES = 20  # values of one parameter read
 MAX_NOTICES = 5  # unknown parameters named
 
-_JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def _quoted(raw: str) -> str:
@@ -185,6 +184,7 @@ MIN_MARK = 3  # a day is at least this wide
 MAX_ROWS = 8  # rows in a lane before a period's marks are counted instead
 GAP = 1
 LABEL_EVERY = 240  # px between repetitions of a lane's name
+LABEL_SIZE = 13  # px, the lane names' font size in site.css (.chrono-chart .lane-label)
 
 
 def _ticks(start: datetime.date, end: datetime.date) -> tuple[list[datetime.date], list[datetime.date], str]:
@@ -217,14 +217,8 @@ def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _text_width(text: str) -> float:
-    """About how wide a lane's name is drawn (13px): a CJK character 13px, others 7.5px."""
-    return sum(13 if _JAPANESE.match(ch) else 7.5 for ch in text)
-
-
 def _lang(text: str) -> str | None:
-    """lang="ja" for Japanese text on an English page."""
-    return "ja" if english_active() and _JAPANESE.search(text) else None
+    return "ja" if needs_lang_ja(text) else None
 
 
 @dataclass
@@ -315,8 +309,8 @@ def draw(all_items: list[Item], year: int | None, kinds: tuple[str, ...], link_y
         lane = [_el("rect", x="0", y=_num(top), width=str(WIDTH), height=_num(height), class_="lane-band")]
         # The name again every LABEL_EVERY px: the chart scrolls sideways on a phone, and
         # a lane must still say what it is wherever it is scrolled to.
-        last = WIDTH - RIGHT - _text_width(str(label)) - 16  # where the last, right-aligned one starts
-        for lx in (x for x in range(LEFT, WIDTH, LABEL_EVERY) if x == LEFT or x + _text_width(str(label)) < last):
+        last = WIDTH - RIGHT - text_width(str(label), LABEL_SIZE) - 16  # where the last, right-aligned one starts
+        for lx in (x for x in range(LEFT, WIDTH, LABEL_EVERY) if x == LEFT or x + text_width(str(label), LABEL_SIZE) < last):
             lane.append(_el("text", escape(str(label)), x=str(lx), y=_num(top + 14), class_="lane-label" if lx == LEFT else "lane-label again"))
         lane.append(_el("text", escape(str(label)), x=str(WIDTH - RIGHT), y=_num(top + 14), class_="lane-label again", text_anchor="end"))
         for mark in placed:

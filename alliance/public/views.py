@@ -317,17 +317,17 @@ def structure(request, slug="acm"):
     body = get_object_or_404(Body.objects.published(), slug=slug)
     on = diagram.read_on(request)
     context = {"body": body, "on": on, "root": None, "parts": [], "links": []}
-    if not Body.objects.filter(pk=body.pk).filter(diagram.existed_q(on, "established", "ended")).exists():
+    if not Body.objects.filter(pk=body.pk).active_on(on.first, on.last).exists():
         context["not_yet"] = True
         return render(request, "alliance/structure.html", context)
-    existed = Body.objects.published().filter(diagram.existed_q(on, "established", "ended"))
+    existed = Body.objects.published().active_on(on.first, on.last)
     children = list(existed.filter(parent=body).order_by("position", "name_ja"))
     if not children and not on.given:
         raise Http404("this body has no parts to draw")
     inside = {body.pk, *(child.pk for child in children)}
     links = list(
         BodyLink.objects.published()
-        .filter(diagram.existed_q(on, "start", "end"))
+        .active_on(on.first, on.last)
         .filter(Q(from_body__in=inside) | Q(to_body__in=inside))
         .filter(from_body__in=existed, to_body__in=existed)
         .exclude(kind=BodyLink.Kind.REPLACED_BY)
@@ -344,7 +344,7 @@ def structure(request, slug="acm"):
     seats = (
         Seat.objects.with_holders()
         .filter(body__in=shown)
-        .filter(diagram.existed_q(on, "start", "end"))
+        .active_on(on.first, on.last)
         .order_by("position", "pk")
     )
     by_body = {}

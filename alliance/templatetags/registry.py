@@ -1,18 +1,13 @@
-import re
 
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
 from alliance.models import public
+from alliance.models.base import english_active, needs_lang_ja
 from alliance.public.search import snippet as find_snippet
 
 register = template.Library()
-
-
-def _english():
-    return (get_language() or "ja").startswith("en")
 
 
 @register.filter
@@ -21,7 +16,7 @@ def loc(obj, stem):
     ``obj.<stem>``, for fields whose Japanese column has no suffix: role, legal_basis_article)."""
     if obj is None:
         return ""
-    if _english():
+    if english_active():
         value = getattr(obj, f"{stem}_en", "")
         if value:
             return value
@@ -53,10 +48,6 @@ def query(context, **changes):
     return context["state"].query_string(**{k: (None if v == "" else v) for k, v in changes.items()})
 
 
-# Kana, kanji, CJK punctuation and full-width forms: text a reader of English cannot read.
-_JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-
-
 @register.filter
 def ja(value):
     """On an English page, text with Japanese in it (a name with no English one, a summary
@@ -64,7 +55,7 @@ def ja(value):
     it as Japanese. Elsewhere the text as it is (escaped unless already safe)."""
     if value is None or value == "":
         return ""
-    if _english() and _JAPANESE.search(str(value)):
+    if needs_lang_ja(value):
         return format_html('<span lang="ja">{}</span>', conditional_escape(value))
     return conditional_escape(value)
 
@@ -73,7 +64,7 @@ def ja(value):
 def joined(values, separator="、"):
     """A list joined as the language writes it: 、 (or ・) in Japanese, commas in English;
     each item marked as ``ja`` does."""
-    glue = ", " if _english() else separator
+    glue = ", " if english_active() else separator
     return mark_safe(glue.join(str(ja(v)) for v in values))
 
 
@@ -84,7 +75,7 @@ def snippet(record, terms, title=""):
     found = find_snippet(record, terms, str(title))
     if found is None:
         return ""
-    lang = ' lang="ja"' if _english() and _JAPANESE.search(found.before + found.match + found.after) else ""
+    lang = ' lang="ja"' if needs_lang_ja(found.before + found.match + found.after) else ""
     return format_html(
         '<p class="snippet"{}>{}<mark>{}</mark>{}</p>', mark_safe(lang), found.before, found.match, found.after
     )
