@@ -3,11 +3,19 @@
 
 
 def post_worker_init(worker):
-    """Warm the default pages in a background thread of each worker, and again after every
-    data-version bump (alliance/public/warming.py); DJANGO_WARM_PAGES=0 turns it off."""
+    """Warm and prime the worker before it takes a request, within DJANGO_WARM_START_SECONDS
+    and half of the worker timeout (the worker's heartbeat is kept), then warm the default
+    pages in a background thread after every data-version bump
+    (alliance/public/warming.py); DJANGO_WARM_PAGES=0 turns it off."""
     try:
+        from django.conf import settings
+
         from alliance.public.warming import start
 
-        start()
+        budget = settings.WARM_START_SECONDS
+        timeout = getattr(worker, "timeout", 0)
+        if timeout:
+            budget = min(budget, timeout / 2)
+        start(budget=budget, tick=getattr(worker, "notify", None))
     except Exception:  # a warming problem must never keep a worker from serving
         worker.log.exception("could not start warming the default pages")

@@ -186,9 +186,7 @@ def test_an_edit_made_elsewhere_is_heard_too(warming_on):
 
 def test_worker_start_warms_the_default_pages_through_the_gunicorn_hook(db, warming_on):
     warming = warming_on
-    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
-    conf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conf)
+    conf = load_gunicorn_conf()
 
     class Worker:
         class log:
@@ -201,6 +199,84 @@ def test_worker_start_warms_the_default_pages_through_the_gunicorn_hook(db, warm
     assert warming._warmer is not None and warming._warmer.wait_idle(60)
     for path in ("/meetings/", "/en/meetings/", "/agreements/", "/en/people/"):
         assert cached(path), path
+
+
+def load_gunicorn_conf():
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    return conf
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_is_warmed_and_primed_before_the_hook_returns_with_its_heartbeat_kept(synth, warming_on):
+    """The worker takes its first request only after the hook returns: by then the default
+    pages are cached and what a reader follows from them has run in this process."""
+    beats = []
+
+    class Worker:
+        timeout = 120
+
+        @staticmethod
+        def notify():
+            beats.append(time.monotonic())
+
+        class log:
+            @staticmethod
+            def exception(*args):
+                raise AssertionError(args)
+
+    load_gunicorn_conf().post_worker_init(Worker())
+    # No waiting: the hook has returned, so the first round is done.
+    for path in ("/meetings/", "/en/meetings/", "/agreements/", "/en/people/"):
+        assert cached(path), path
+    for path in ("/meetings/", "/en/meetings/"):
+        links = warming_on.followed_links(cached_content(path))
+        assert {link[1:].split("=")[0] for link in links} >= {"body", "kind", "sort", "after"}
+        for link in links:
+            assert cached(path + link), path + link
+        assert cached(path + warming_on.PRIMER_QUERY)
+    assert len(beats) >= 40, "a heartbeat after every page"
+
+
+def cached_content(path, host="testserver") -> str:
+    import zlib
+
+    request = RequestFactory().get(path, HTTP_HOST=host)
+    with translation.override("en" if path.startswith("/en/") else "ja"):
+        content, _ = cache.get("page:" + page_etag(request))
+    return zlib.decompress(content).decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_priming_renders_a_page_anew_even_when_the_shared_cache_has_it(warming):
+    """With a shared cache a restarted worker finds its pages cached: priming renders them
+    anyway (that is what warms the process), and stores what it rendered."""
+    import zlib
+
+    request = RequestFactory().get("/meetings/", HTTP_HOST="testserver")
+    with translation.override("ja"):
+        key = "page:" + page_etag(request)
+    cache.set(key, (zlib.compress(b"left by another worker"), "text/html"))
+    assert warming.warm(prime=True)
+    content, _ = cache.get(key)
+    assert b"left by another worker" not in zlib.decompress(content)
+
+
+def test_no_reader_can_ask_for_a_page_to_be_rendered_anew(db, client):
+    from alliance.public.caching import RENDER_ANEW
+
+    client.get("/meetings/")
+    response = client.get("/meetings/", headers={RENDER_ANEW: "1"})  # becomes HTTP_ALLIANCE.RENDER_ANEW
+    assert response["X-Cache"] == "hit"
+
+
+def test_the_first_round_keeps_to_its_budget_and_stops_at_a_failing_page(db, warming, monkeypatch):
+    started = time.monotonic()
+    assert warming.warm(prime=True, deadline=time.monotonic() - 1) == []  # out of time before the first page
+    monkeypatch.setattr(warming, "default_urls", lambda: ["/no-such-list/", "/meetings/"])
+    assert warming.warm(prime=True) == []  # the first page failed: the round ends there
+    assert time.monotonic() - started < 10
 
 
 def test_warming_is_off_when_turned_off(db, settings, warming):

@@ -6,6 +6,11 @@ from django.conf import settings
 from django.db import connections, router
 from django.utils.translation import get_language
 
+# A request whose WSGI environ has this key renders its page even when the cache has it
+# (and stores it): the warmer's, at worker start, runs the code a reader's request would.
+# No reader can set it: a client's headers reach the environ only as HTTP_* keys.
+RENDER_ANEW = "alliance.render_anew"
+
 
 def format_version(row) -> str:
     return f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"

@@ -20,7 +20,7 @@ from django.views.generic import DetailView, View
 
 from ..models import Body, BodyLink, Level, Seat, Side, Source
 from . import codebook, diagram, export, openapi, package, timeline
-from .caching import page_etag, registry_version
+from .caching import RENDER_ANEW, page_etag, registry_version
 from .context_processors import absolute_url
 from .engine import PAGE_SIZE, export_filename
 from .entities import ENTITIES, EXPORTS, LISTS
@@ -41,7 +41,7 @@ def cached_page(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         key = "page:" + page_etag(request)
-        hit = cache.get(key)
+        hit = None if request.META.get(RENDER_ANEW) else cache.get(key)
         if hit is not None:
             content, content_type = hit
             response = HttpResponse(zlib.decompress(content), content_type=content_type)

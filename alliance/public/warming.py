@@ -11,9 +11,17 @@ worker runs two daemon threads, started by gunicorn's ``post_worker_init`` hook
   ``alliance_registry_version``, which a trigger on the version row notifies at the
   commit of every bump (models/versioning.py), whoever wrote;
 - a **warmer** renders the first page of every public list in every language, with its
-  count and facets, through the ordinary request path into the cache — once at worker
-  start and once after each notification (notifications that arrive while it works are
-  folded into one more round).
+  count and facets, through the ordinary request path into the cache — after each
+  notification (notifications that arrive while it works are folded into one more round).
+
+At worker start the first round runs in the hook itself, before the worker takes its
+first request, within a time budget (``DJANGO_WARM_START_SECONDS``, and at most half of
+gunicorn's worker timeout, with a heartbeat after every page): a reader then never
+shares the worker's CPU with it. That round also *primes* the process: from each default
+page it follows what a reader follows (the next page, the first link of each facet and
+sort, a search over a period) and renders each anew even where the cache has it (a
+shared cache outlives the worker), so templates, translations, code paths and the
+database connection's catalog caches are all warm before the first reader comes.
 
 A shared-cache lock (``cache.add`` on the version) lets only one process warm a given
 version when the cache is shared; with a per-process cache each process warms its own.
@@ -23,8 +31,10 @@ Warming never runs in a request, every error is logged and swallowed, and
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 import threading
 import time
 from urllib.parse import urlsplit
@@ -58,15 +68,24 @@ def default_urls() -> list[str]:
     return urls
 
 
-# At worker start only, after the default pages: one searched and filtered page of each
-# list, so that a fresh process has run the search, filter and facet code (and compiled
-# its templates and SQL paths) before its first reader does. Their answers are cached
-# under their own URLs like any page.
+# At worker start only: a search over a period on each list, besides the links below.
 PRIMER_QUERY = "?q=%E6%97%A5%E7%B1%B3&from=2000&to=2010"
 
+# A list page's own links: "?body=…", "?kind=…", "?sort=…", "?after=…" (the next page).
+OWN_LINK = re.compile(r'<a [^>]*href="(\?[^"]*)"')
 
-def primer_urls() -> list[str]:
-    return [url + PRIMER_QUERY for url in default_urls()]
+
+def followed_links(page: str) -> list[str]:
+    """What a reader follows from a list page: the first of its links for each query
+    parameter (a facet's first option, a sort, the next page)."""
+    seen, links = set(), []
+    for match in OWN_LINK.finditer(page):
+        query = html.unescape(match.group(1))
+        name = query[1:].split("=", 1)[0]
+        if name and name not in seen:
+            seen.add(name)
+            links.append(query)
+    return links
 
 
 def targets() -> list[tuple[str, bool]]:
@@ -95,28 +114,52 @@ def current_version(expected: int | None = None) -> str:
         time.sleep(0.05)
 
 
-def warm(expected: int | None = None, prime: bool = False) -> list[str]:
+class OutOfTime(Exception):
+    pass
+
+
+def warm(expected: int | None = None, prime: bool = False, deadline: float | None = None, tick=None) -> list[str]:
     """Render the default pages of the current version into the cache, unless another
-    process (or an earlier round) has taken this version (``prime``: and the primer pages,
-    at worker start). Returns the URLs rendered."""
+    process (or an earlier round) has taken this version; with ``prime`` (at worker
+    start), then render anew the pages a reader follows from each of them. Stops at
+    ``deadline`` (time.monotonic()) or at the first page that fails (the database may be
+    down: a worker must not spend its start waiting on it); calls ``tick`` after each
+    page. Returns the URLs rendered."""
     from django.test import Client
+
+    from .caching import RENDER_ANEW
 
     version = current_version(expected)
     urls = default_urls()
-    if not cache.add(f"warm:{settings.RELEASE_ID}:{version}", os.getpid(), LOCK_SECONDS):
-        if not prime:
-            return []
-        urls = []  # taken by another process: this one still runs its code paths once
-    urls += primer_urls() if prime else []
+    if not cache.add(f"warm:{settings.RELEASE_ID}:{version}", os.getpid(), LOCK_SECONDS) and not prime:
+        return []  # taken by another process (a priming round runs its code paths all the same)
     done = []
-    for host, secure in targets():
-        client = Client(HTTP_HOST=host, raise_request_exception=False)
-        for url in urls:
-            response = client.get(url, secure=secure)
-            if response.status_code == 200:
-                done.append(url)
-            else:
-                logger.warning("warming %s%s answered %s", host, url, response.status_code)
+
+    def get(client, url, secure, anew=False):
+        if deadline is not None and time.monotonic() > deadline:
+            raise OutOfTime
+        response = client.get(url, secure=secure, **({RENDER_ANEW: True} if anew else {}))
+        if tick is not None:
+            tick()
+        if response.status_code != 200:
+            logger.warning("warming %s answered %s: this round ends", url, response.status_code)
+            raise OutOfTime
+        done.append(url)
+        return response
+
+    try:
+        for host, secure in targets():
+            client = Client(HTTP_HOST=host, raise_request_exception=False)
+            if not prime:
+                for url in urls:
+                    get(client, url, secure)
+                continue
+            for url in default_urls():  # rendered anew: into the cache, and through this process
+                page = get(client, url, secure, anew=True).content.decode()
+                for link in [*followed_links(page), PRIMER_QUERY]:
+                    get(client, url + link, secure, anew=True)
+    except OutOfTime:
+        pass
     logger.info("warmed %d pages for version %s", len(done), version)
     return done
 
@@ -132,13 +175,28 @@ class Warmer:
         self.prime = True  # the first round, at worker start
         self.threads = []
 
-    def start(self, listen=True):
-        self.request()  # worker start: warm the current version
+    def start(self, listen=True, budget: float = 0.0, tick=None):
+        if budget > 0:
+            # The worker-start round, before the worker takes a request: in a thread of its
+            # own (its connections are its own, and go back to the pool), waited for.
+            self.prime = False
+            first = threading.Thread(target=self._first_round, args=(budget, tick), name="alliance-warm-start", daemon=True)
+            first.start()
+            first.join(budget + REPLICA_WAIT_SECONDS + 5)
+        self.request()  # the current version, in the background (priming too, unless done above)
         self.threads = [threading.Thread(target=self._warm_loop, name="alliance-warmer", daemon=True)]
         if listen:
             self.threads.append(threading.Thread(target=self._listen_loop, name="alliance-warm-listener", daemon=True))
         for thread in self.threads:
             thread.start()
+
+    def _first_round(self, budget, tick):
+        try:
+            warm(prime=True, deadline=time.monotonic() + budget, tick=tick)
+        except Exception:  # never keep a worker from serving
+            logger.exception("warming at worker start failed")
+        finally:
+            connections.close_all()
 
     def request(self, version: int | None = None):
         if version is not None:
@@ -206,15 +264,17 @@ _warmer: Warmer | None = None
 _lock = threading.Lock()
 
 
-def start(listen=True) -> Warmer | None:
-    """Start this process's warmer (once); called by gunicorn's post_worker_init hook."""
+def start(listen=True, budget: float = 0.0, tick=None) -> Warmer | None:
+    """Start this process's warmer (once); called by gunicorn's post_worker_init hook,
+    which gives the worker-start round ``budget`` seconds to run before the worker serves
+    (0: in the background) and its heartbeat as ``tick``."""
     global _warmer
     if not enabled():
         return None
     with _lock:
         if _warmer is None:
             _warmer = Warmer()
-            _warmer.start(listen=listen)
+            _warmer.start(listen=listen, budget=budget, tick=tick)
     return _warmer
 
 
