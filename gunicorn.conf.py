@@ -4,7 +4,7 @@
 
 def post_worker_init(worker):
     """Warm and prime the worker before it takes a request, within DJANGO_WARM_START_SECONDS
-    and half of the worker timeout (the worker's heartbeat is kept), then warm the default
+    and half of gunicorn's --timeout (the worker's heartbeat is kept), then warm the default
     pages in a background thread after every data-version bump
     (alliance/public/warming.py); DJANGO_WARM_PAGES=0 turns it off."""
     try:
@@ -13,9 +13,9 @@ def post_worker_init(worker):
         from alliance.public.warming import start
 
         budget = settings.WARM_START_SECONDS
-        timeout = getattr(worker, "timeout", 0)
+        timeout = getattr(worker, "timeout", 0)  # gunicorn's --timeout halved (the heartbeat's period)
         if timeout:
-            budget = min(budget, timeout / 2)
+            budget = min(budget, timeout)
         start(budget=budget, tick=getattr(worker, "notify", None))
     except Exception:  # a warming problem must never keep a worker from serving
         worker.log.exception("could not start warming the default pages")

@@ -7,6 +7,7 @@ bytes must not change: every export, in every sort, language and filter, is comp
 with the numbered selection, kept here as the reference.
 """
 
+import io
 import json
 import random
 
@@ -88,22 +89,46 @@ def test_the_meeting_export_is_one_query_with_no_numbering_and_its_ids_come_from
     # A numbered, materialized selection showed as a WindowAgg under a CTE Scan, and
     # made PostgreSQL plan the export without parallel workers.
     assert "WindowAgg" not in kinds and "CTE Scan" not in kinds, kinds
-    # The default order's keys are read from meeting_start_desc without visiting a row
+    # The default order's keys are read from meeting_newest without visiting a row
     # (the index includes start_date, which its key is computed from).
     sel_sql, sel_params, order = export._selection(entity.read({}).queryset(), None)
     with connection.cursor() as cursor:
         for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
             cursor.execute(f"SET LOCAL {setting} = off")
         scans = [node for node in plan(f"SELECT sel.id FROM ({sel_sql}) AS sel {order}", sel_params) if "Index" in node["Node Type"]]
-    assert [(node["Node Type"], node["Index Name"]) for node in scans] == [("Index Only Scan", "meeting_start_desc")]
+    assert [(node["Node Type"], node["Index Name"]) for node in scans] == [("Index Only Scan", "meeting_newest")]
 
 
-def test_an_order_that_is_not_a_list_sort_keeps_the_queryset_s_own_order(seeded):
+@pytest.mark.parametrize("order", ["slug", "reversed list order"])
+def test_an_order_that_is_not_a_list_sort_keeps_the_queryset_s_own_order(seeded, order):
     entity = LISTS["meeting"]
-    queryset = Meeting.objects.published().order_by("-slug")
+    if order == "slug":
+        queryset = Meeting.objects.published().order_by("-slug")
+    else:
+        queryset = entity.read({}).queryset().reverse()
     csv_rows = b"".join(export.stream(queryset, entity, PREFIX)).decode("utf-8-sig").split("\r\n")[1:-1]
     slugs = [row.split(",", 1)[0] for row in csv_rows]
     assert slugs == list(queryset.values_list("slug", flat=True))
+
+
+@pytest.mark.parametrize("name", ["meeting", "agreement", "body"])
+def test_the_xlsx_writes_the_cells_of_the_numbered_selection(seeded, monkeypatch, name):
+    from openpyxl import load_workbook
+
+    entity = EXPORTS[name]
+
+    def cells(params):
+        out = io.BytesIO()
+        export.write_xlsx(out, entity.read(params).queryset(), entity, PREFIX)
+        out.seek(0)
+        return [[cell.value for cell in row] for row in load_workbook(out, read_only=True).active.iter_rows()]
+
+    for params in ({}, {"q": "日米"}, {"sort": list(entity.sorts)[-1]}):
+        keyed = cells(params)
+        with monkeypatch.context() as patch:
+            patch.setattr(export, "_selection", numbered_selection)
+            assert keyed == cells(params), params
+        assert len(keyed) > 1 or params
 
 
 # --- line ends --------------------------------------------------------------------------

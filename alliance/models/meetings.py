@@ -136,18 +136,18 @@ class Meeting(Named):
             models.Index(
                 Coalesce("start_date", Value(LAST_DESCENDING)).desc(),
                 F("id").desc(),
-                name="meeting_start_desc",
+                name="meeting_newest",
                 condition=PUBLISHED,
                 include=["start_date"],
             ),
             models.Index(
-                Coalesce("start_date", Value(LAST_ASCENDING)), "id", name="meeting_start", condition=PUBLISHED, include=["start_date"]
+                Coalesce("start_date", Value(LAST_ASCENDING)), "id", name="meeting_oldest", condition=PUBLISHED, include=["start_date"]
             ),
             models.Index(
                 "kind",
                 Coalesce("start_date", Value(LAST_DESCENDING)).desc(),
                 F("id").desc(),
-                name="meeting_kind_start",
+                name="meeting_kind_newest",
                 condition=PUBLISHED,
                 include=["start_date"],
             ),

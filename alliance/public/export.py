@@ -64,8 +64,9 @@ def _selection(queryset, ids):
     if ids is not None:
         return "SELECT q.id, q.ord FROM unnest(%s::bigint[]) WITH ORDINALITY AS q(id, ord)", [list(ids)], SEL_ORDER
     ordering = queryset.query.order_by
-    if not ordering or not all(isinstance(item, OrderBy) for item in ordering):
-        # Not a list's order (its sort's expressions): keep whatever order the SQL has.
+    if not ordering or not queryset.query.standard_ordering or not all(isinstance(item, OrderBy) for item in ordering):
+        # Not a list's order (its sort's expressions, not reversed): keep whatever order
+        # the SQL has.
         return _by_ord(*queryset.values("pk").query.sql_with_params())
     keys = {f"export_key_{i}": item.expression for i, item in enumerate(ordering)}
     inner = queryset.order_by().annotate(**keys).values_list("pk", *keys)

@@ -14,14 +14,18 @@ worker runs two daemon threads, started by gunicorn's ``post_worker_init`` hook
   count and facets, through the ordinary request path into the cache — after each
   notification (notifications that arrive while it works are folded into one more round).
 
-At worker start the first round runs in the hook itself, before the worker takes its
-first request, within a time budget (``DJANGO_WARM_START_SECONDS``, and at most half of
-gunicorn's worker timeout, with a heartbeat after every page): a reader then never
-shares the worker's CPU with it. That round also *primes* the process: from each default
-page it follows what a reader follows (the next page, the first link of each facet and
-sort, a search over a period) and renders each anew even where the cache has it (a
-shared cache outlives the worker), so templates, translations, code paths and the
-database connection's catalog caches are all warm before the first reader comes.
+At worker start the first round runs before the worker takes its first request: the
+hook waits for it (it runs in a thread of its own) within a budget
+(``DJANGO_WARM_START_SECONDS``, and at most gunicorn's worker timeout, which gunicorn
+sets to half its ``--timeout``), keeping the worker's heartbeat, so that a reader never
+shares the worker's CPU with it. That round also *primes* the process: after the default
+pages it follows from each what a reader follows (the next page, the first link of each
+facet, the first sort, a search over a period) and renders each anew, its count and
+facets included, even where the cache has them (a shared cache outlives the worker), so
+templates, translations, code paths and the pooled connection's catalog caches are warm
+before the first reader comes. While new workers warm nobody is served by them: a
+reload (HUP) pauses serving for up to the budget; USR2 (a new master beside the old)
+does not.
 
 A shared-cache lock (``cache.add`` on the version) lets only one process warm a given
 version when the cache is shared; with a per-process cache each process warms its own.
@@ -48,6 +52,8 @@ logger = logging.getLogger("alliance.warming")
 CHANNEL = "alliance_registry_version"
 LOCK_SECONDS = 300
 REPLICA_WAIT_SECONDS = 5.0
+# How long past its budget a worker waits for its first round to finish its last page.
+START_GRACE_SECONDS = 2.0
 
 
 def enabled() -> bool:
@@ -121,19 +127,21 @@ class OutOfTime(Exception):
 def warm(expected: int | None = None, prime: bool = False, deadline: float | None = None, tick=None) -> list[str]:
     """Render the default pages of the current version into the cache, unless another
     process (or an earlier round) has taken this version; with ``prime`` (at worker
-    start), then render anew the pages a reader follows from each of them. Stops at
-    ``deadline`` (time.monotonic()) or at the first page that fails (the database may be
-    down: a worker must not spend its start waiting on it); calls ``tick`` after each
-    page. Returns the URLs rendered."""
+    start), then render anew, count and facets included, the pages a reader follows from
+    each of them. A page that fails is logged and skipped, but one that says the database
+    is unavailable (503) ends the round, as ``deadline`` (time.monotonic()) does; a round
+    that ends before its default pages are done gives the version back to the next round.
+    Calls ``tick`` after each page. Returns the URLs rendered."""
     from django.test import Client
 
     from .caching import RENDER_ANEW
 
     version = current_version(expected)
-    urls = default_urls()
-    if not cache.add(f"warm:{settings.RELEASE_ID}:{version}", os.getpid(), LOCK_SECONDS) and not prime:
+    lock = f"warm:{settings.RELEASE_ID}:{version}"
+    mine = cache.add(lock, os.getpid(), LOCK_SECONDS)
+    if not mine and not prime:
         return []  # taken by another process (a priming round runs its code paths all the same)
-    done = []
+    done, pages = [], {}
 
     def get(client, url, secure, anew=False):
         if deadline is not None and time.monotonic() > deadline:
@@ -141,25 +149,34 @@ def warm(expected: int | None = None, prime: bool = False, deadline: float | Non
         response = client.get(url, secure=secure, **({RENDER_ANEW: True} if anew else {}))
         if tick is not None:
             tick()
-        if response.status_code != 200:
-            logger.warning("warming %s answered %s: this round ends", url, response.status_code)
+        if response.status_code == 503:
+            logger.warning("warming %s answered 503: the database is unavailable, this round ends", url)
             raise OutOfTime
+        if response.status_code != 200:
+            logger.warning("warming %s answered %s", url, response.status_code)
+            return None
         done.append(url)
         return response
 
+    defaults_done = False
     try:
         for host, secure in targets():
             client = Client(HTTP_HOST=host, raise_request_exception=False)
-            if not prime:
-                for url in urls:
-                    get(client, url, secure)
-                continue
-            for url in default_urls():  # rendered anew: into the cache, and through this process
-                page = get(client, url, secure, anew=True).content.decode()
-                for link in [*followed_links(page), PRIMER_QUERY]:
-                    get(client, url + link, secure, anew=True)
+            # Every default page first (rendered anew when priming: into the cache, and
+            # through this process), then what a reader follows from each.
+            for url in default_urls():
+                if (response := get(client, url, secure, anew=prime)) is not None:
+                    pages[(host, url)] = response.content.decode()
+        defaults_done = True
+        if prime:
+            for host, secure in targets():
+                client = Client(HTTP_HOST=host, raise_request_exception=False)
+                for url in default_urls():
+                    for link in [*followed_links(pages.get((host, url), "")), PRIMER_QUERY]:
+                        get(client, url + link, secure, anew=True)
     except OutOfTime:
-        pass
+        if mine and not defaults_done:
+            cache.delete(lock)  # the next round renders them
     logger.info("warmed %d pages for version %s", len(done), version)
     return done
 
@@ -178,21 +195,29 @@ class Warmer:
     def start(self, listen=True, budget: float = 0.0, tick=None):
         if budget > 0:
             # The worker-start round, before the worker takes a request: in a thread of its
-            # own (its connections are its own, and go back to the pool), waited for.
+            # own (its connections are its own, and go back to the pool), waited for with a
+            # heartbeat of this thread's own, at most a few seconds past the budget (the
+            # round itself stops at the budget, after the page it is rendering).
             self.prime = False
-            first = threading.Thread(target=self._first_round, args=(budget, tick), name="alliance-warm-start", daemon=True)
+            deadline = time.monotonic() + budget
+            first = threading.Thread(target=self._first_round, args=(deadline, tick), name="alliance-warm-start", daemon=True)
             first.start()
-            first.join(budget + REPLICA_WAIT_SECONDS + 5)
+            self.threads.append(first)
+            while first.is_alive() and time.monotonic() < deadline + START_GRACE_SECONDS:
+                first.join(0.5)
+                if tick is not None:
+                    tick()
         self.request()  # the current version, in the background (priming too, unless done above)
-        self.threads = [threading.Thread(target=self._warm_loop, name="alliance-warmer", daemon=True)]
+        background = [threading.Thread(target=self._warm_loop, name="alliance-warmer", daemon=True)]
         if listen:
-            self.threads.append(threading.Thread(target=self._listen_loop, name="alliance-warm-listener", daemon=True))
-        for thread in self.threads:
+            background.append(threading.Thread(target=self._listen_loop, name="alliance-warm-listener", daemon=True))
+        for thread in background:
             thread.start()
+        self.threads += background
 
-    def _first_round(self, budget, tick):
+    def _first_round(self, deadline, tick):
         try:
-            warm(prime=True, deadline=time.monotonic() + budget, tick=tick)
+            warm(prime=True, deadline=deadline, tick=tick)
         except Exception:  # never keep a worker from serving
             logger.exception("warming at worker start failed")
         finally:

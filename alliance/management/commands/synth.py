@@ -106,10 +106,12 @@ class Command(BaseCommand):
             if replace:
                 self.delete_synthetic()
             counts = self.generate(rng, meetings, drafts)
+        if not real:
             # Each bulk COPY (meetings, then attendees, then documents) recomputed every
-            # export row it touched, leaving the tables two or three times their size
-            # (an import that adds attendees to existing meetings does the same, and
-            # autovacuum lets the space be reused): written anew once, they are compact.
+            # export row it touched, leaving the tables two or three times their size (an
+            # import that adds attendees to existing meetings does the same, and autovacuum
+            # lets the space be reused): written anew once, they are compact. Not beside
+            # real data (--force): the rewrite holds the export tables until it commits.
             maintained.rebuild(connection)
         with connection.cursor() as cursor:
             # VACUUM too, where it can run (not inside a test's transaction): the
