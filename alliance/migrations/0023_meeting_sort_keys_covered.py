@@ -20,15 +20,15 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrently(
             model_name='meeting',
-            index=models.Index(models.OrderBy(django.db.models.functions.comparison.Coalesce('start_date', models.Value(datetime.date(1, 1, 1))), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status', 'published')), include=('start_date',), name='meeting_newest'),
+            index=models.Index(models.OrderBy(django.db.models.functions.comparison.Coalesce('start_date', models.Value(datetime.date(1, 1, 1))), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status', 'published')), include=('start_date', 'start_precision'), name='meeting_newest'),
         ),
         AddIndexConcurrently(
             model_name='meeting',
-            index=models.Index(django.db.models.functions.comparison.Coalesce('start_date', models.Value(datetime.date(9999, 12, 31))), models.F('id'), condition=models.Q(('status', 'published')), include=('start_date',), name='meeting_oldest'),
+            index=models.Index(django.db.models.functions.comparison.Coalesce('start_date', models.Value(datetime.date(9999, 12, 31))), models.F('id'), condition=models.Q(('status', 'published')), include=('start_date', 'start_precision'), name='meeting_oldest'),
         ),
         AddIndexConcurrently(
             model_name='meeting',
-            index=models.Index(models.F('kind'), models.OrderBy(django.db.models.functions.comparison.Coalesce('start_date', models.Value(datetime.date(1, 1, 1))), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status', 'published')), include=('start_date',), name='meeting_kind_newest'),
+            index=models.Index(models.F('kind'), models.OrderBy(django.db.models.functions.comparison.Coalesce('start_date', models.Value(datetime.date(1, 1, 1))), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status', 'published')), include=('start_date', 'start_precision'), name='meeting_kind_newest'),
         ),
         RemoveIndexConcurrently(
             model_name='meeting',

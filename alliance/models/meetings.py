@@ -130,18 +130,20 @@ class Meeting(Named):
         ]
         indexes = [
             # The public list's keyset sorts, over published rows only. They include the
-            # date itself: PostgreSQL reads a sort key computed from a column from the
-            # index alone only when the index holds the column too, and the export reads
-            # every id and key of a list this way, without visiting the rows.
+            # date itself and its precision: PostgreSQL reads a sort key computed from a
+            # column from the index alone only when the index holds the column too, so
+            # the export reads every id and key of a list this way, and a page its ids
+            # (a period filter reads the date and its precision), without visiting the
+            # rows it skips.
             models.Index(
                 Coalesce("start_date", Value(LAST_DESCENDING)).desc(),
                 F("id").desc(),
                 name="meeting_newest",
                 condition=PUBLISHED,
-                include=["start_date"],
+                include=["start_date", "start_precision"],
             ),
             models.Index(
-                Coalesce("start_date", Value(LAST_ASCENDING)), "id", name="meeting_oldest", condition=PUBLISHED, include=["start_date"]
+                Coalesce("start_date", Value(LAST_ASCENDING)), "id", name="meeting_oldest", condition=PUBLISHED, include=["start_date", "start_precision"]
             ),
             models.Index(
                 "kind",
@@ -149,7 +151,7 @@ class Meeting(Named):
                 F("id").desc(),
                 name="meeting_kind_newest",
                 condition=PUBLISHED,
-                include=["start_date"],
+                include=["start_date", "start_precision"],
             ),
             # The admin's changelist order (drafts included).
             models.Index(F("start_date").desc(), F("id").desc(), name="meeting_admin_order"),
