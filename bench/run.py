@@ -179,55 +179,40 @@ def measure_searches(c):
     return out
 
 
-def copy_raw():
-    sql = (
-        "COPY (SELECT * FROM alliance_meeting WHERE status = 'published' "
-        "ORDER BY start_date DESC NULLS LAST, id DESC) TO STDOUT WITH (FORMAT csv, HEADER)"
-    )
+def copy_size(sql, params=None):
+    """Run a COPY … TO STDOUT and read all of it: the bytes it wrote."""
     total = 0
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(sql) as copy:
+        with cursor.cursor.copy(sql, params) as copy:
             for chunk in copy:
                 total += len(chunk)
     return total
+
+
+BARE_MEETINGS = "alliance_meeting m WHERE status = 'published' ORDER BY start_date DESC NULLS LAST, id DESC"
+
+
+def copy_raw():
+    return copy_size(f"COPY (SELECT * FROM {BARE_MEETINGS}) TO STDOUT WITH (FORMAT csv, HEADER)")
 
 
 def copy_raw_json():
     """The NDJSON's baseline: a COPY of the bare meeting table, each row as its JSON object."""
-    sql = (
-        "COPY (SELECT row_to_json(m)::text FROM alliance_meeting m WHERE status = 'published' "
-        f"ORDER BY start_date DESC NULLS LAST, id DESC) TO STDOUT WITH ({VERBATIM})"
-    )
-    total = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(sql) as copy:
-            for chunk in copy:
-                total += len(chunk)
-    return total
+    return copy_size(f"COPY (SELECT row_to_json(m)::text FROM {BARE_MEETINGS}) TO STDOUT WITH ({VERBATIM})")
 
 
 def copy_same_query():
     """COPY of exactly the rows and columns the export writes, straight from PostgreSQL."""
     entity = LISTS["meeting"]
     sql, params = export_sql(entity.read({}).queryset(), entity, "http://localhost/meetings/")
-    total = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-            for chunk in copy:
-                total += len(chunk)
-    return total
+    return copy_size(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params)
 
 
 def copy_same_json():
     """COPY of exactly the JSON objects the NDJSON export writes, straight from PostgreSQL."""
     entity = LISTS["meeting"]
     sql, params = export_sql(entity.read({}).queryset(), entity, "http://localhost/meetings/", body=entity.json_sql())
-    total = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params) as copy:
-            for chunk in copy:
-                total += len(chunk)
-    return total
+    return copy_size(f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params)
 
 
 def measure_ndjson(c):

@@ -126,12 +126,16 @@ def test_a_japanese_list_fetches_no_attendees_and_an_english_one_only_for_compos
 # --- warming -----------------------------------------------------------------------
 
 
+def page_key(path, host="testserver"):
+    """The cache key of the page at path for the current data version, as a reader asks."""
+    request = RequestFactory().get(path, HTTP_HOST=host)
+    with translation.override("en" if path.startswith("/en/") else "ja"):
+        return "page:" + page_etag(request)
+
+
 def cached(path, host="testserver"):
     """Whether the page at path is in the cache for the current data version."""
-    request = RequestFactory().get(path, HTTP_HOST=host)
-    language = "en" if path.startswith("/en/") else "ja"
-    with translation.override(language):
-        return cache.get("page:" + page_etag(request)) is not None
+    return cache.get(page_key(path, host)) is not None
 
 
 def wait_for(condition, seconds=60.0):
@@ -251,9 +255,7 @@ def test_a_worker_is_warmed_and_primed_before_the_hook_returns_with_its_heartbea
 def cached_content(path, host="testserver") -> str:
     import zlib
 
-    request = RequestFactory().get(path, HTTP_HOST=host)
-    with translation.override("en" if path.startswith("/en/") else "ja"):
-        content, _ = cache.get("page:" + page_etag(request))
+    content, _ = cache.get(page_key(path, host))
     return zlib.decompress(content).decode()
 
 
@@ -263,9 +265,7 @@ def test_priming_renders_a_page_anew_even_when_the_shared_cache_has_it(warming):
     anyway (that is what warms the process), and stores what it rendered."""
     import zlib
 
-    request = RequestFactory().get("/meetings/", HTTP_HOST="testserver")
-    with translation.override("ja"):
-        key = "page:" + page_etag(request)
+    key = page_key("/meetings/")
     cache.set(key, (zlib.compress(b"left by another worker"), "text/html"))
     assert warming.warm(prime=True)
     content, _ = cache.get(key)

@@ -60,6 +60,9 @@ class Filter:
     """
 
     facet = False
+    # Whether the filter reads only columns the sort indexes hold, so that a page with it
+    # in use chooses its ids from the index alone (ListState.page).
+    in_sort_index = False
 
     def selects(self, value, current) -> bool:
         """Whether the facet option ``value`` is the filter's current value."""
@@ -305,6 +308,8 @@ class PeriodFilter(Filter):
 
     Each end may be a year, a month or a day (``2009``, ``2009-11``, ``平成21年``).
     """
+
+    in_sort_index = True  # the date and its precision
 
     def __init__(self, label, date_name, start_param="from", end_param="to"):
         super().__init__(start_param, label)
@@ -704,10 +709,9 @@ class ListState:
             reverse = direction == "before"
             qs = qs.filter(self.sort.after(value, pk, reverse=reverse))
         order = self.sort.order(reverse=reverse)
-        if any(isinstance(flt, PeriodFilter) and flt.param in self.values for flt in self.entity.filters):
-            # A period is checked on the date and its precision, which the sort indexes
-            # hold: the page's ids first, from an index alone (the rows it skips, maybe
-            # most of the table in date order, are never read), then its own rows.
+        if any(flt.in_sort_index and flt.param in self.values for flt in self.entity.filters):
+            # The page's ids first, from an index alone (the rows it skips, with a period
+            # in date order maybe most of the table, are never read), then its own rows.
             ids = qs.order_by(*order).values("pk")[: PAGE_SIZE + 1]
             qs = qs.filter(pk__in=Subquery(ids))
         rows = list(qs.order_by(*order)[: PAGE_SIZE + 1])

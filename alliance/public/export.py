@@ -50,10 +50,6 @@ class CrlfLines:
 SEL_ORDER = "ORDER BY sel.ord"
 
 
-def _by_ord(ids_sql, ids_params):
-    return f"SELECT q.id, row_number() OVER () AS ord FROM ({ids_sql}) AS q(id)", list(ids_params), SEL_ORDER
-
-
 def _selection(queryset, ids):
     """The CTE ``sel`` and the ORDER BY that puts its rows in the list's order: the given
     ids in theirs, or the queryset's ids with its sort keys as columns, ordered by them.
@@ -67,7 +63,8 @@ def _selection(queryset, ids):
     if not ordering or not queryset.query.standard_ordering or not all(isinstance(item, OrderBy) for item in ordering):
         # Not a list's order (its sort's expressions, not reversed): keep whatever order
         # the SQL has.
-        return _by_ord(*queryset.values("pk").query.sql_with_params())
+        ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
+        return f"SELECT q.id, row_number() OVER () AS ord FROM ({ids_sql}) AS q(id)", list(ids_params), SEL_ORDER
     keys = {f"export_key_{i}": item.expression for i, item in enumerate(ordering)}
     inner = queryset.order_by().annotate(**keys).values_list("pk", *keys)
     ids_sql, ids_params = inner.query.sql_with_params()

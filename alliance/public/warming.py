@@ -121,8 +121,8 @@ def current_version(expected: int | None = None) -> str:
         time.sleep(0.05)
 
 
-class OutOfTime(Exception):
-    pass
+class RoundEnds(Exception):
+    """Out of time, or the database is unavailable: the round stops here."""
 
 
 def warm(expected: int | None = None, prime: bool = False, deadline: float | None = None, tick=None) -> list[str]:
@@ -146,13 +146,13 @@ def warm(expected: int | None = None, prime: bool = False, deadline: float | Non
 
     def get(client, url, secure, anew=False):
         if deadline is not None and time.monotonic() > deadline:
-            raise OutOfTime
+            raise RoundEnds
         response = client.get(url, secure=secure, **({RENDER_ANEW: True} if anew else {}))
         if tick is not None:
             tick()
         if response.status_code == 503:
             logger.warning("warming %s answered 503: the database is unavailable, this round ends", url)
-            raise OutOfTime
+            raise RoundEnds
         if response.status_code != 200:
             logger.warning("warming %s answered %s", url, response.status_code)
             return None
@@ -175,7 +175,7 @@ def warm(expected: int | None = None, prime: bool = False, deadline: float | Non
                 for url in default_urls():
                     for link in [*followed_links(pages.get((host, url), "")), PRIMER_QUERY]:
                         get(client, url + link, secure, anew=True)
-    except OutOfTime:
+    except RoundEnds:
         if mine and not defaults_done:
             cache.delete(lock)  # the next round renders them
     logger.info("warmed %d pages for version %s", len(done), version)
