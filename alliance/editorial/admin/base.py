@@ -1,0 +1,419 @@
+"""What every editorial admin page shares: import and export with a preview, history with revert, drafts and publishing, the inline mixins."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from ...models import (
+    CITABLE,
+    Citation,
+    Participation,
+    Revision,
+    Status,
+)
+from ...public.search import normalize_query, search_q
+from .. import resources
+from ..forms import registry_form
+from ..publishing import (
+    PublishPlan,
+    allowed_status,
+    can_publish,
+    may_set_status,
+    needs_review,
+    propose,
+    publish_with_dependencies,
+    stored_status,
+)
+from .importing import RegistryConfirmForm, RegistryExportForm, RegistryImportForm, _line
+
+NAME_SEARCH = ("slug", "name_ja", "name_en", "abbreviation", "other_names")
+
+
+class LabelledHistoryHelper(HistoricalRecordContextHelper):
+    """History diffs in words: a choice's label (公開, 日), not its stored value."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if getattr(field, "choices", None) and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value) if value not in (None, "") else "—"
+        return super().prepare_delta_change_value(change, value)
+
+
+class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Import/export (CSV, XLSX) with a dry-run preview; history of every change, with revert.
+
+    No full COUNT(*) on every changelist page, since tables grow large.
+    """
+
+    show_full_result_count = False
+    save_on_top = True
+    import_form_class = RegistryImportForm
+    export_form_class = RegistryExportForm
+    confirm_form_class = RegistryConfirmForm
+    import_formats = resources.FORMATS
+    export_formats = resources.FORMATS
+    tmp_storage_class = resources.RegistryTmpStorage
+
+    def get_import_data_kwargs(self, **kwargs):
+        """Every row or none, at the preview and at the confirmation: a row that fails
+        rolls the whole import back. The confirmation carries the preview's outcome."""
+        form = kwargs.get("form")
+        extra = {"rollback_on_validation_errors": True}
+        if isinstance(form, RegistryConfirmForm):
+            extra["preview_digest"] = form.cleaned_data.get("preview_digest") or ""
+        return {**super().get_import_data_kwargs(**kwargs), **extra}
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        if context:
+            context["title"] = _("%(name)sの取込") % {"name": self.opts.verbose_name_plural}
+        if context.get("result") is not None:
+            context["warnings"] = any(getattr(row, "warnings", None) for row in context["result"].rows)
+        if context.get("confirm_form") is not None and context.get("result") is not None:
+            context["confirm_form"].initial["preview_digest"] = resources.outcome_digest(context["result"])
+        return response
+
+    def export_action(self, request):
+        response = super().export_action(request)
+        context = getattr(response, "context_data", None)
+        if context:
+            context["title"] = _("%(name)sの書き出し") % {"name": self.opts.verbose_name_plural}
+        return response
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(
+            request,
+            _("取込が終わりました（%(name)s）: 新規 %(new)d 件、更新 %(update)d 件、削除 %(delete)d 件、変更なし %(skip)d 件。")
+            % {"name": self.opts.verbose_name_plural, "new": totals["new"], "update": totals["update"],
+               "delete": totals["delete"], "skip": totals["skip"]},
+        )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledHistoryHelper(self.model, historical_record)
+
+    def history_view_title(self, request, obj):
+        return _("変更の履歴: %(record)s") % {"record": obj}
+
+    def history_form_view_title(self, request, obj):
+        return _("この時点に戻す: %(record)s") % {"record": obj}
+
+    def process_result(self, result, request):
+        """A confirmation that did not write every row says so, and wrote nothing."""
+        if result.has_errors() or result.has_validation_errors():
+            reasons = [str(error.error) for error in result.base_errors]
+            # The file's line: the header is line 1, the first data row line 2.
+            for row in result.invalid_rows:
+                for field, messages_ in row.error_dict.items():
+                    reasons.append(f"{_line(row.number)}: {field}: {' '.join(str(m) for m in messages_)}")
+            for number, errors in result.row_errors():
+                reasons += [f"{_line(number)}: {error.error}" for error in errors]
+            self.message_user(
+                request,
+                _("取り込んでいません（1行も書き込んでいません）。プレビューの後にデータが変わったか、行に誤りがあります: %(reasons)s")
+                % {"reasons": " / ".join(reasons[:10])},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        proposed = [row.instance for row in result.rows if getattr(row.instance, "_alliance_proposed", False)]
+        if proposed:
+            self.message_user(
+                request,
+                _("公開中の記録への変更 %(n)d 件は、書き込まずに公開担当の確認待ちの修正案にしました。") % {"n": len(proposed)},
+                messages.WARNING,
+            )
+        return super().process_result(result, request)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search through the trigram-indexed search_text, as the public site does (and so do
+        the autocomplete boxes); an exact slug matches too."""
+        if search_term.strip() and any(f.name == "search_text" for f in self.model._meta.get_fields()):
+            # The search as a subquery: OR-ed straight with the slug, its index lookup
+            # would be re-checked row by row, computing every row's pieces again.
+            found = self.model._default_manager.filter(search_q(normalize_query(search_term))).values("pk")
+            condition = Q(slug=search_term.strip()) | Q(pk__in=found)
+            return queryset.filter(condition), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_fieldsets(self, request, obj=None):
+        """The model's fieldsets, then the reason for the change, which the history keeps
+        (with the hidden fingerprint that detects a conflicting edit)."""
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            names = [f for f in options["fields"] if f not in ("change_reason", "edit_token")]
+            fieldsets.append((name, {**options, "fields": names}))
+        return [*fieldsets, (_("変更の記録"), {"fields": ("change_reason", "edit_token")})]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Two editors adding the same slug (or attendee number) at once: the second save
+        hits the unique constraint after its form validated. Validate once more, now that
+        the first row exists, so the clash is shown as a form error, not a 500."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if getattr(request, "_retried_after_integrity_error", False):
+                raise
+            request._retried_after_integrity_error = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("change_reason") if hasattr(form, "cleaned_data") else ""
+        if reason:
+            obj._change_reason = reason
+        super().save_model(request, obj, form, change)
+
+
+class RegistryAdmin(HistoryImportExportAdmin):
+    """For records with a status: editors write drafts; publishing needs the publish permission."""
+
+    class Media:
+        css = {"all": ("alliance/admin.css",)}
+
+    actions = ["publish", "unpublish"]
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user, self.model)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly.append("status")
+        if self._shows_dependencies(request, obj):
+            readonly.append("draft_dependencies")
+        return readonly
+
+    def _shows_dependencies(self, request, obj):
+        return obj is not None and obj.status == Status.DRAFT and self.has_publish_permission(request)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        named = {name for _label, options in fieldsets for line in options["fields"] for name in (line if isinstance(line, tuple | list) else (line,))}
+        if self._shows_dependencies(request, obj) and "draft_dependencies" not in named:
+            fieldsets = [*fieldsets[:-1], (_("公開"), {"fields": ("draft_dependencies",)}), fieldsets[-1]]
+        return fieldsets
+
+    @admin.display(description=_("公開すると一緒に公開される下書き"))
+    def draft_dependencies(self, obj):
+        plan = PublishPlan(None, [obj])
+        if not plan.dependencies:
+            return _("なし（この記録だけが公開されます）")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((label,) for label in plan.labels(plan.dependencies))))
+
+    def save_model(self, request, obj, form, change):
+        if change and needs_review(request.user, obj):
+            # A published record: the editor's change waits for a publisher.
+            m2m = {f.name: form.cleaned_data[f.name] for f in obj._meta.many_to_many if f.name in form.cleaned_data}
+            reason = form.cleaned_data.get("change_reason", "") if hasattr(form, "cleaned_data") else ""
+            self._proposed(request).append(propose(request.user, obj, m2m=m2m, reason=reason, via=str(_("フォーム"))))
+            request._alliance_proposing = True
+            return
+        if not may_set_status(request.user, obj):
+            # A revert to a version with another status would publish or hide it.
+            obj.status = allowed_status(request.user, obj)
+            self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
+        request._alliance_publishing = obj.status == Status.PUBLISHED and stored_status(obj) != Status.PUBLISHED
+        super().save_model(request, obj, form, change)
+
+    @staticmethod
+    def _proposed(request) -> list:
+        if not hasattr(request, "_alliance_revisions"):
+            request._alliance_revisions = []
+        return request._alliance_revisions
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_alliance_proposing", False):
+            # The record's own many-to-many values went into the revision; its inline rows
+            # are saved (or proposed) row by row.
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+            return
+        super().save_related(request, form, formsets, change)
+        if getattr(request, "_alliance_publishing", False):
+            # Published through the status field: what it needs goes public with it (its
+            # inline rows just saved included), or it stays a draft.
+            self._publish_dependencies(request, form.instance)
+
+    def _publish_dependencies(self, request, obj):
+        plan = PublishPlan(request.user, [obj])
+        if not plan.dependencies:
+            return
+        if not plan.allowed:
+            obj.status = Status.DRAFT
+            obj._change_reason = str(_("依存する下書きを公開できないため下書きのまま"))
+            obj.save(update_fields=["status"])
+            self.message_user(request, refusal_message(plan), messages.ERROR)
+            return
+        publish_with_dependencies(request.user, plan.dependencies, reason=_("%(record)s と一緒に公開") % {"record": obj})
+        self.message_user(
+            request,
+            _("この記録が依存する下書き %(n)d 件も一緒に公開しました: %(list)s")
+            % {"n": len(plan.dependencies), "list": "、".join(plan.labels(plan.dependencies))},
+            messages.INFO,
+        )
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows obey the same rule as the record's own form: a new row an editor
+        adds is a draft, and an editor's change to a published row becomes a revision."""
+        instances = formset.save(commit=False)
+        refused = False
+        for obj in instances:
+            if needs_review(request.user, obj):
+                self._proposed(request).append(propose(request.user, obj, via=str(_("フォーム（一覧内の行）"))))
+                continue
+            if hasattr(obj, "status") and not may_set_status(request.user, obj):
+                obj.status = allowed_status(request.user, obj)
+                refused = True
+            if isinstance(obj, Participation) and obj.position is None:
+                obj.position = Participation.next_position(obj.meeting_id)
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+        if refused:
+            self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
+
+    def response_change(self, request, obj):
+        revisions = [r for r in getattr(request, "_alliance_revisions", []) if r is not None]
+        if revisions:
+            self.message_user(
+                request,
+                _("公開中の記録への変更は、公開担当の確認待ちの修正案（%(ids)s）になりました。確認されるまで公開ページは変わりません。")
+                % {"ids": "、".join(f"#{r.pk}" for r in revisions)},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.path)
+        if getattr(request, "_alliance_proposing", False):
+            self.message_user(request, _("変更はありませんでした。"), messages.INFO)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            pending = Revision.objects.pending().for_record(obj).count()
+            if pending:
+                self.message_user(
+                    request,
+                    _("この記録には確認待ちの修正案が %(n)d 件あります（「修正案」の一覧で確認できます）。") % {"n": pending},
+                    messages.INFO,
+                )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    @admin.action(description=_("選択した記録を公開する"), permissions=["publish"])
+    def publish(self, request, queryset):
+        """Publishes the selection and the drafts it depends on, after a page that lists
+        them (or refuses with the list of those the user may not publish)."""
+        plan = PublishPlan(request.user, list(queryset))
+        if plan.allowed and (not plan.dependencies or request.POST.get("publish_confirmed") == "yes"):
+            publish_with_dependencies(request.user, plan.records, reason=_("一括公開"))
+            n = len(plan.drafts) + len(plan.dependencies)
+            self.message_user(request, _("%(n)d 件を「公開」にしました（依存していた下書きを含む）。") % {"n": n})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("依存する下書きも公開しますか"),
+            "opts": self.opts,
+            "plan": plan,
+            "drafts": plan.labels(plan.drafts),
+            "dependencies": plan.labels(plan.dependencies),
+            "refused": plan.labels(plan.refused),
+            "selected": [obj.pk for obj in plan.records],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "alliance/admin/publish_confirm.html", context)
+
+    @admin.action(description=_("選択した記録を非公開（下書き）に戻す"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Status.DRAFT, _("一括非公開"))
+
+    def _set_status(self, request, queryset, status, reason):
+        changed = 0
+        with transaction.atomic():
+            for obj in queryset.select_for_update(of=("self",)).exclude(status=status):
+                obj.status = status
+                obj._change_reason = str(reason)
+                obj._history_user = request.user
+                obj.save(update_fields=["status"])
+                changed += 1
+        self.message_user(request, _("%(n)d 件を「%(status)s」にしました。") % {"n": changed, "status": Status(status).label})
+
+
+def refusal_message(plan):
+    return _("公開しませんでした。依存する次の下書きを公開する権限がありません: %(list)s") % {
+        "list": "、".join(plan.labels(plan.refused))
+    }
+
+
+class StatusInlineMixin:
+    """An inline of records with a status: the status is read-only to whoever may not publish."""
+
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not can_publish(request.user, self.model):
+            readonly.append("status")
+        return readonly
+
+
+class StatusInline(StatusInlineMixin, admin.TabularInline):
+    pass
+
+
+def registry_inline(model, base=StatusInline):
+    return type(f"{model.__name__}InlineBase", (base,), {"model": model, "form": registry_form(model), "extra": 0})
+
+
+def date_column(model, name):
+    field = model._meta.get_field(f"{name}_date")
+
+    def column(self, obj):
+        value = getattr(obj, name)
+        return value.iso() if value else "—"
+
+    column.short_description = field.verbose_name
+    column.admin_order_field = f"{name}_date"
+    column.__name__ = f"{name}_display"
+    return column
+
+
+def citation_record_paths():
+    """select_related paths for every cited record and what its label (str) reads."""
+    paths = []
+    for entry in CITABLE:
+        related = getattr(entry.model, "label_related", ())
+        paths += [f"{entry.cited_as}__{name}" for name in related] or [entry.cited_as]
+    return paths
+
+
+class CitationInline(StatusInlineMixin, admin.StackedInline):
+    model = Citation
+    extra = 0
+    fields = (("source", "locator", "field", "status"), "quote")
+    autocomplete_fields = ("source",)
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
+    verbose_name = _("出典")
+    verbose_name_plural = _("出典（資料・箇所・引用）")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "locator":
+            # A press release is cited as a whole: the usual locator is written in already.
+            kwargs["initial"] = _("本文")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class MeetingCitationInline(CitationInline):
+    """A meeting's citation may also stand for its attendees and documents: citing a
+    meeting from one press release is one row, not one per attendee."""
+
+    fields = (("source", "locator", "field", "status"), "quote", "covers_parts")

@@ -1,0 +1,78 @@
+"""Sources (with their text) and citations."""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
+
+from ...models import (
+    CITED_FIELDS,
+    Citation,
+    Source,
+)
+from .. import resources
+from ..forms import registry_form
+from .base import (
+    RegistryAdmin,
+    citation_record_paths,
+)
+
+
+@admin.register(Source)
+class SourceAdmin(RegistryAdmin):
+    form = registry_form(Source)
+    resource_classes = [resources.SourceResource]
+    list_display = ("slug", "title_ja", "edition", "issued_or_year", "publisher_ja", "has_text", "status")
+    list_filter = ("status", "publisher_ja", "year")
+    search_fields = ("slug", "title_ja", "title_en", "part", "file_name")
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})},
+    }
+    fieldsets = (
+        (None, {"fields": (("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("issued", "year"), "edition", "slug", "status")}),
+        (_("本文"), {"fields": ("url", "text", "text_file", "part", "part_en", "licence", "licence_en")}),
+        (_("シードデータ"), {"fields": ("file_name",), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request):
+        # The list does not need the texts themselves.
+        return super().get_queryset(request).defer("text").annotate(text_length=Length("text"))
+
+    @admin.display(description=_("発行日"))
+    def issued_or_year(self, obj):
+        return obj.issued.iso() if obj.issued else (obj.year or "—")
+
+    @admin.display(description=_("本文あり"), boolean=True)
+    def has_text(self, obj):
+        return bool(getattr(obj, "text_length", 0))
+
+
+@admin.register(Citation)
+class CitationAdmin(RegistryAdmin):
+    form = registry_form(Citation)
+    resource_classes = [resources.CitationResource]
+    list_display = ("source", "locator", "quote_excerpt", "cited_record", "field", "status")
+    list_filter = ("status", "source")
+    search_fields = ("quote", "locator", "key")
+    autocomplete_fields = ("source", *CITED_FIELDS)
+    show_full_result_count = False
+    fieldsets = (
+        (None, {"fields": ("source", "locator", "quote", "field", "status")}),
+        (_("根拠づける記録（ちょうど一つ）"), {"fields": (*CITED_FIELDS, "covers_parts")}),
+        (_("識別子"), {"fields": ("key",), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description=_("引用"))
+    def quote_excerpt(self, obj):
+        return obj.quote if len(obj.quote) <= 60 else obj.quote[:60] + "…"
+
+    @admin.display(description=_("記録"))
+    def cited_record(self, obj):
+        return obj.record
+
+    def get_queryset(self, request):
+        # The record column follows whichever foreign key is set: fetch them all at once.
+        # (The changelist skips list_select_related once a queryset has its own.)
+        return super().get_queryset(request).select_related("source", *citation_record_paths()).defer("source__text")
