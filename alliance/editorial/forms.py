@@ -1,12 +1,11 @@
 """Forms for the editorial admin: one text box per partial date, slugs suggested when left blank."""
 
-import hashlib
-
 from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from ..partial_dates import PartialDate
+from . import locking
 
 PARTIAL_DATE_HELP = _(
     "例: 1996 / 2009-11 / 2017-04-25 / 2009年11月 / 2017年4月25日 / 平成21年11月 / 令和7年3月 / 2022年度 / 2025年3月末 / 1996年末。"
@@ -52,13 +51,18 @@ class RegistryModelForm(forms.ModelForm):
         help_text=_("任意。履歴に残ります（例: 令和7年版白書に合わせて修正）。"),
     )
 
-    # What the record looked like when the form was opened: a save over a record that
-    # someone else changed since is refused with a conflict, not written over their change.
+    # What the record and its inline rows looked like when the form was opened: a save over
+    # a record that someone else changed since is refused with a conflict, not written over
+    # their change (see locking.py).
     edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # True for a record's own change page (the admin sets it); an inline row's form is
+    # covered by its parent's fingerprint instead.
+    guards_edits = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
+        if self.guards_edits and self.instance.pk is not None and not self.is_bound:
             self.fields["edit_token"].initial = record_fingerprint(self.instance)
         for name in getattr(self._meta.model, "partial_date_names", ()):
             if name in self.fields:
@@ -71,15 +75,8 @@ class RegistryModelForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        token = cleaned.get("edit_token")
-        if self.instance.pk is not None and token and token != record_fingerprint(self.instance):
-            raise forms.ValidationError(
-                _(
-                    "この記録は、あなたがこのページを開いた後にほかの人が変更しました。上書きしないよう保存を止めました。"
-                    "別のタブで最新の内容を開き、必要な変更を入れ直してください（履歴で相手の変更を確かめられます）。"
-                ),
-                code="conflict",
-            )
+        if self.guards_edits and self.instance.pk is not None:
+            self.check_not_changed(cleaned.get("edit_token"))
         for name in getattr(self._meta.model, "partial_date_names", ()):
             if name in self.fields and name not in self.errors:
                 setattr(self.instance, name, cleaned.get(name))
@@ -92,12 +89,32 @@ class RegistryModelForm(forms.ModelForm):
         return cleaned
 
 
+    def check_not_changed(self, token):
+        """Lock the record (its parents first), then compare what is stored now with what
+        the form was opened with. Runs inside the admin's transaction, so the lock is held
+        until this save commits: a simultaneous save waits here, then sees the change."""
+        if not token:
+            raise forms.ValidationError(
+                _(
+                    "このフォームには、開いたときの記録の状態（確認用の値）がありません。上書きを防ぐため保存しませんでした。"
+                    "ページを開き直してから変更してください。"
+                ),
+                code="token_missing",
+            )
+        locking.lock(self.instance)
+        if token != record_fingerprint(self.instance):
+            raise forms.ValidationError(CONFLICT, code="conflict")
+
+
+CONFLICT = _(
+    "この記録（または一覧内の行）は、あなたがこのページを開いた後にほかの人が変更しました。上書きしないよう保存を止めました。"
+    "別のタブで最新の内容を開き、必要な変更を入れ直してください（履歴で相手の変更を確かめられます）。"
+)
+
+
 def record_fingerprint(instance) -> str:
-    """A digest of the record's stored columns, read from the database now."""
-    model = type(instance)
-    names = [f.attname for f in model._meta.concrete_fields]
-    row = model._default_manager.filter(pk=instance.pk).values_list(*names).first()
-    return hashlib.sha256(repr(row).encode()).hexdigest()[:32]
+    """A digest of the record as stored now, with its many-to-many links and inline rows."""
+    return locking.fingerprint(type(instance), instance.pk)
 
 
 def _slug_of(value):

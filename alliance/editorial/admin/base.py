@@ -155,6 +155,12 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             fieldsets.append((name, {**options, "fields": names}))
         return [*fieldsets, (_("変更の記録"), {"fields": ("change_reason", "edit_token")})]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The record's own page: its save is checked against what the page was opened with.
+        form.guards_edits = True
+        return form
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """Two editors adding the same slug (or attendee number) at once: the second save
         hits the unique constraint after its form validated. Validate once more, now that

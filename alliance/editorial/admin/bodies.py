@@ -34,6 +34,7 @@ class SubBodyInline(admin.TabularInline):
     show_change_link = True
     can_delete = False
     verbose_name_plural = _("下位の枠組み")
+    edits_rows = False  # shown only: the body's save writes nothing here (see locking.py)
 
     def has_add_permission(self, request, obj=None):
         return False
