@@ -3,6 +3,8 @@ hostile files and deletions. Each finding is pinned as it was met: two real brow
 (threads against a live server) for the races, real files for the imports, the admin as
 a publisher uses it for the rest."""
 
+import functools
+import re
 import threading
 
 import pytest
@@ -71,7 +73,7 @@ def test_two_editors_saving_one_record_at_the_same_moment_never_both_hear_saved(
         form_b, _ = b.form(url, "person_form")
         form_a["name_en"] = f"Kishida {round_}"
         form_b["other_names"] = f"別名{round_}"
-        (status_a, html_a), (status_b, html_b) = at_once(lambda: post(a, url, form_a), lambda: post(b, url, form_b))
+        (status_a, html_a), (status_b, html_b) = at_once(functools.partial(post, a, url, form_a), functools.partial(post, b, url, form_b))
         assert sorted([status_a, status_b]) == [200, 302], f"round {round_}: both were told saved ({status_a}, {status_b})"
         person.refresh_from_db()
         if status_a == 302:
@@ -98,7 +100,7 @@ def test_a_meeting_saved_at_the_moment_its_attendee_is_changed_on_its_own_page(t
         form_a[role_field] = f"代表{round_}"  # the meeting's page changes the attendee too
         form_b["role"] = f"議長{round_}"
         (status_a, html_a), (status_b, html_b) = at_once(
-            lambda: post(a, meeting_url, form_a), lambda: post(b, attendee_url, form_b)
+            functools.partial(post, a, meeting_url, form_a), functools.partial(post, b, attendee_url, form_b)
         )
         assert sorted([status_a, status_b]) == [200, 302], f"round {round_}: ({status_a}, {status_b})"
         attendee.refresh_from_db()
@@ -155,3 +157,242 @@ def test_the_fingerprint_covers_inline_rows_and_links(db):
     before = record_fingerprint(meeting)
     Participation.objects.filter(pk=attendee.pk).update(role="議長")
     assert record_fingerprint(meeting) != before
+
+
+# --- 2. an import confirmation after someone else's change ----------------------------------
+
+AGREEMENT_HEADER = "slug,status,name_ja,name_en,kind,parties,signed,in_force,summary_ja\r\n"
+
+
+def _csv(text, name="agreements.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, ("\ufeff" + text).encode(), content_type="text/csv")
+
+
+def _preview(client, upload, fmt="0", model="agreement"):
+    return client.post(reverse(f"admin:alliance_{model}_import"), {"import_file": upload, "format": fmt, "resource": "0"})
+
+
+def _confirm_data(response):
+    form = response.context["confirm_form"]
+    return {name: form[name].value() for name in form.fields}
+
+
+def _messages(response):
+    return [str(m) for m in response.wsgi_request._messages]
+
+
+def test_an_import_confirmed_after_another_editor_changed_its_record_is_refused(client, publisher):
+    """The preview compared row 2 with the stored record; another editor then changes that
+    record (the row stays an "update"): the confirmation refuses, naming the row, and the
+    other editor's change stays."""
+    from .factories import make_agreement
+
+    make_agreement(slug="sofa", name_ja="地位協定", summary_ja="旧い要約")
+    make_agreement(slug="acsa", name_ja="ACSA", summary_ja="")
+    client.force_login(publisher)
+    rows = "sofa,draft,日米地位協定,,agreement,,,,旧い要約\r\nacsa,draft,ACSA,,agreement,,,,\r\n"
+    response = _preview(client, _csv(AGREEMENT_HEADER + rows))
+    assert "confirm_form" in response.context
+    from alliance.models import Agreement
+
+    Agreement.objects.filter(slug="sofa").update(summary_ja="別の編集者が直した要約")
+    answer = client.post(reverse("admin:alliance_agreement_process_import"), _confirm_data(response))
+    assert answer.status_code == 302
+    sofa = Agreement.objects.get(slug="sofa")
+    assert sofa.summary_ja == "別の編集者が直した要約", "the file's stale value overwrote the other editor's change"
+    assert sofa.name_ja == "地位協定", "nothing of the file may be written"
+    said = " ".join(_messages(answer))
+    assert "2行目（sofa）" in said and "acsa" not in said.split("変わりました")[1].split("。")[0]
+
+
+# --- 3. hostile import files ------------------------------------------------------------------
+
+
+def _xlsx(sheet_rows_xml: str, shared: list[str] | None = None) -> bytes:
+    """A real XLSX (openpyxl's), its first sheet's rows replaced by ``sheet_rows_xml`` and
+    its shared strings by ``shared``: the shapes a hand-made or hostile file can have."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["slug"])
+    raw = io.BytesIO()
+    book.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<sheetData>.*</sheetData>|<sheetData\s*/>", lambda _m: b"<sheetData>" + sheet_rows_xml.encode() + b"</sheetData>", data, flags=re.S)
+            if shared is not None and name == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            if shared is not None and name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Target="sharedStrings.xml" Type="http://'
+                                    b'schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+            target.writestr(name, data)
+        if shared is not None:
+            strings = "".join(f"<si><t>{s}</t></si>" for s in shared)
+            target.writestr("xl/sharedStrings.xml", (
+                '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+                f' count="{len(shared)}" uniqueCount="{len(shared)}">{strings}</sst>'
+            ))
+    return out.getvalue()
+
+
+def _xlsx_upload(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("agreements.xlsx", data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _timed_preview(client, upload, fmt):
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = _preview(client, upload, fmt=fmt)
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"\n  {upload.name} ({upload.size:,} bytes): {seconds:.2f} s, page {len(response.content):,} bytes, peak {peak / 1e6:.1f} MB")
+    return response, seconds, peak
+
+
+@pytest.mark.parametrize("shape", ["csv-cr-only", "xlsx-rows-without-attributes", "xlsx-one-long-shared-string", "xlsx-shared-string-expands"])
+def test_a_hostile_import_file_is_refused_in_seconds_with_memory_flat(client, publisher, shape):
+    """The three shapes met (and one more): each is refused by the reader's own count,
+    in seconds, with a small page and the worker's memory flat."""
+    from alliance.models import Agreement
+
+    client.force_login(publisher)
+    if shape == "csv-cr-only":
+        rows = "".join(f"a{i},draft,協定{i},,treaty,,,,\r" for i in range(6000))
+        upload, fmt, expected = _csv(AGREEMENT_HEADER.replace("\r\n", "\r") + rows), "0", "行が多すぎます"
+    elif shape == "xlsx-rows-without-attributes":
+        rows = '<row><c t="inlineStr"><is><t>slug</t></is></c></row>' + "<row><c t=\"inlineStr\"><is><t>a</t></is></c></row>" * 20000
+        upload, fmt, expected = _xlsx_upload(_xlsx(rows)), "1", "行が多すぎます"
+    elif shape == "xlsx-one-long-shared-string":
+        rows = '<row><c t="inlineStr"><is><t>summary_ja</t></is></c></row>' + '<row><c t="s"><v>0</v></c></row>' * 4000
+        upload, fmt, expected = _xlsx_upload(_xlsx(rows, shared=["あ" * 200_000])), "1", "文字のセルがあります"
+    else:
+        rows = '<row><c t="inlineStr"><is><t>summary_ja</t></is></c></row>' + '<row><c t="s"><v>0</v></c></row>' * 4000
+        upload, fmt, expected = _xlsx_upload(_xlsx(rows, shared=["あ" * 30_000])), "1", "ファイルの文字が多すぎます"
+    response, seconds, peak = _timed_preview(client, upload, fmt)
+    page = response.content.decode()
+    assert expected in page, page[-2000:]
+    assert "confirm_form" not in response.context and not Agreement.objects.exists()
+    assert seconds < 10 and len(response.content) < 500_000 and peak < 150e6
+
+
+# --- 7. a confirmation sent twice, or naming no preview -----------------------------------------
+
+
+def test_an_import_confirmed_twice_writes_once_and_says_so(client, publisher):
+    from alliance.models import Agreement
+
+    client.force_login(publisher)
+    response = _preview(client, _csv(AGREEMENT_HEADER + "one,draft,協定,,treaty,,,,\r\n"))
+    data = _confirm_data(response)
+    url = reverse("admin:alliance_agreement_process_import")
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert Agreement.objects.filter(slug="one").count() == 1
+    assert any("すでに確定されたか" in m for m in _messages(second))
+    missing = client.post(url, {**data, "import_file_name": "0" * 32})
+    assert missing.status_code == 302 and any("すでに確定されたか" in m for m in _messages(missing))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_confirmed_from_two_tabs_at_once_is_written_once(live_server, publisher, client):
+    """A double click: the same confirmation, twice at the same instant, from a real
+    browser session; one writes, the other is told, neither answers 500."""
+    from alliance.models import Agreement
+
+    client.force_login(publisher)
+    browser = Browser()
+    browser.login(live_server.url, publisher.username, "a-long-test-password")
+    for round_ in range(4):
+        response = _preview(client, _csv(AGREEMENT_HEADER + f"twice-{round_},draft,協定{round_},,treaty,,,,\r\n"))
+        status, _h, html = browser.get(live_server.url + reverse("admin:alliance_agreement_import"))
+        data = {**_confirm_data(response), "csrfmiddlewaretoken": browser.csrf_token(html)}
+        url = live_server.url + reverse("admin:alliance_agreement_process_import")
+        results = at_once(functools.partial(browser.request, url, data), functools.partial(browser.request, url, data))
+        assert [r[0] for r in results] == [302, 302], [r[0] for r in results]
+        assert Agreement.objects.filter(slug=f"twice-{round_}").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_guided_meeting_form_sent_twice_at_once_adds_one_meeting(live_server, roles):
+    """A double click on the guided page's save, four times: one meeting each time, the
+    second send answered with where the meeting is, never a 500."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from .factories import make_body
+    from .test_guided_meeting import guided_data
+
+    user = get_user_model().objects.create_user("saburo", password=PASSWORD, is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=["editors", "publishers"]))
+    body = make_body(slug="acg", name_ja="同盟調整グループ", kind="group")
+    first, second = Browser(), Browser()
+    for browser in (first, second):
+        browser.login(live_server.url, "saburo", PASSWORD)
+    url = live_server.url + reverse("admin:alliance_meeting_guided")
+    for round_ in range(4):
+        data = guided_data(body=str(body.pk), start=f"2026-03-0{round_ + 1}", source_title_en=f"ACG meeting {round_}")
+        sends = []
+        for browser in (first, second):
+            _s, _h, html = browser.get(url)
+            sends.append({**data, "csrfmiddlewaretoken": browser.csrf_token(html)})
+        results = at_once(functools.partial(first.request, url, sends[0]), functools.partial(second.request, url, sends[1]))
+        assert [r[0] for r in results] == [302, 302], [(r[0], r[2][-500:]) for r in results]
+        assert Meeting.objects.filter(start_date=f"2026-03-0{round_ + 1}").count() == 1
+        assert results[0][1]["Location"] == results[1][1]["Location"], "both sends lead to the one meeting"
+
+
+# --- 8. messages that say what happened ------------------------------------------------------
+
+
+def test_an_editor_s_new_inline_row_on_a_published_meeting_is_reported_as_a_draft(client, editor_only):
+    from alliance.models import Status
+
+    meeting = make_meeting(slug="wg-2026-09", name_ja="作業部会", status=Status.PUBLISHED)
+    person = make_person(slug="someone", name_ja="誰か", status=Status.PUBLISHED)
+    client.force_login(editor_only)
+    url = reverse("admin:alliance_meeting_change", args=[meeting.pk])
+    from .processes import read_form
+
+    data = read_form(client.get(url).content.decode(), "meeting_form")
+    prefix = next(name[: -len("-TOTAL_FORMS")] for name in data if name.endswith("-TOTAL_FORMS") and "participation" in name)
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data.update({f"{prefix}-TOTAL_FORMS": str(index + 1), f"{prefix}-{index}-side": "jp", f"{prefix}-{index}-person": str(person.pk),
+                 f"{prefix}-{index}-meeting": str(meeting.pk)})
+    answer = client.post(url, data)
+    assert answer.status_code == 302, answer.content.decode()[-3000:]
+    said = " ".join(_messages(answer))
+    assert Participation.objects.filter(meeting=meeting, status=Status.DRAFT).count() == 1
+    assert "変更はありませんでした" not in said
+    assert "下書きとして保存しました" in said
+
+
+def test_an_import_row_that_became_a_revision_is_not_reported_as_an_update(client, editor_only):
+    from alliance.models import Agreement, Revision, Status
+
+    from .factories import make_agreement
+
+    make_agreement(slug="sofa", name_ja="地位協定", status=Status.PUBLISHED)
+    client.force_login(editor_only)
+    response = _preview(client, _csv(AGREEMENT_HEADER + "sofa,published,日米地位協定,,agreement,,,,\r\n"))
+    page = response.content.decode()
+    assert "修正案（公開担当の確認待ち）" in page and "更新 0 件" in page, page[-3000:]
+    answer = client.post(reverse("admin:alliance_agreement_process_import"), _confirm_data(response))
+    said = " ".join(_messages(answer))
+    assert "更新 0 件" in said and "確認待ちの修正案 1 件" in said, said
+    assert Agreement.objects.get(slug="sofa").name_ja == "地位協定" and Revision.objects.pending().count() == 1

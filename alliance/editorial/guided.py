@@ -3,11 +3,13 @@ place, session, outcomes, attendees (existing people and posts, or new ones) and
 source with its quote — written in one step, and published with what it depends on
 when a publisher asks."""
 
+import hashlib
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Body, Citation, Meeting, Participation, Person, Post, Side, Source, Status
@@ -106,6 +108,25 @@ class AttendeeForm(forms.Form):
 AttendeeFormSet = forms.formset_factory(AttendeeForm, extra=2, max_num=40)
 
 
+class AlreadyAdded(Exception):
+    """The meeting this page would add exists already (added a moment ago by a second
+    click of the same form, or by someone else): nothing was written."""
+
+    def __init__(self, meeting):
+        super().__init__(meeting.slug)
+        self.meeting = meeting
+
+
+def _one_writer_per_meeting(body, start, session_number) -> None:
+    """Two submissions that would add the same meeting (a double click; two tabs; two
+    editors with one release) take their turns: the second waits for the first to commit
+    and then finds its meeting, instead of failing on the slug's unique index."""
+    key = f"guided-meeting:{body.pk}:{start.iso() if start else ''}:{session_number or ''}"
+    lock_id = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
 def _saved(obj, user):
     obj._history_user = user
     obj._change_reason = REASON
@@ -122,6 +143,12 @@ def meeting_add(*, user, data: dict, attendees: list[dict]) -> tuple[Meeting, Pu
     with transaction.atomic():
         body = data["body"]
         start = data["start"]
+        _one_writer_per_meeting(body, start, data.get("session_number"))
+        probe = Meeting(body=body, session_number=data.get("session_number"))
+        probe.start = start
+        existing = Meeting.objects.likely_duplicates_of(probe).first()
+        if existing is not None:
+            raise AlreadyAdded(existing)
         name_ja = data.get("name_ja") or (
             f"{body.name_ja}（第{data['session_number']}回）" if data.get("session_number") else body.name_ja
         )

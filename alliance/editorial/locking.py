@@ -55,9 +55,10 @@ def parent_links(model) -> list[tuple[type, models.Field]]:
     return [(parent, fk) for parent, links in _relations().items() for child, fk in links if child is model]
 
 
-def fingerprint(model, pk) -> str:
-    """A digest of the record's stored columns, its many-to-many links and its inline rows,
-    read from the database now."""
+def fingerprint(model, pk, inlines=True) -> str:
+    """A digest of the record's stored columns, its many-to-many links and (unless
+    ``inlines`` is false: an import row writes only the record) its inline rows, read from
+    the database now."""
     names = [f.attname for f in model._meta.concrete_fields]
     parts = [model._default_manager.filter(pk=pk).values_list(*names).first()]
     for field in model._meta.many_to_many:
@@ -65,7 +66,7 @@ def fingerprint(model, pk) -> str:
         source = field.m2m_field_name()
         target = field.m2m_reverse_field_name()
         parts.append(sorted(through._default_manager.filter(**{f"{source}_id": pk}).values_list(f"{target}_id", flat=True)))
-    for child, fk in inline_relations(model):
+    for child, fk in inline_relations(model) if inlines else ():
         child_names = [f.attname for f in child._meta.concrete_fields]
         parts.append(list(child._default_manager.filter(**{fk.attname: pk}).order_by("pk").values_list(*child_names)))
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]

@@ -7,19 +7,10 @@ cells prefixed with '), and those prefixes are taken off again on import so that
 file exported and re-imported changes nothing.
 """
 
-import csv
-import hashlib
-import io
-import os
-import re
-import tempfile
-import uuid
-import zipfile
+import json
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
-from import_export.formats import base_formats
-from import_export.tmp_storages import TempFolderStorage
 
 from ..models import (
     CITABLE,
@@ -42,151 +33,60 @@ from ..models import (
 )
 from ..models.base import normalise_newlines
 from ..partial_dates import PartialDate
-from ..public.cells import cell, unguard
+from . import locking
+from .importfiles import (  # noqa: F401 (the import files' formats and limits, named here as before)
+    FORMATS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_CHARS,
+    MAX_IMPORT_ROWS,
+    TOO_LARGE,
+    ImportFileError,
+    RegistryCSV,
+    RegistryTmpStorage,
+    RegistryXLSX,
+    check_import_file,
+    valid_tmp_name,
+)
 from .publishing import add_to_revision, may_set_status, needs_review, propose
 
-# --- file formats ------------------------------------------------------------------
+
+def row_outcome(result) -> list:
+    """What a preview said each row would do and what it compared the row with: its line,
+    key, outcome (new, update, revision, skip) and a digest of the stored record it read.
+    The confirmation reads the same for every row and refuses if any differs."""
+    return [
+        [row.number, getattr(row, "key", ""), row.import_type if not getattr(row, "proposed", False) else "revision",
+         None if row.import_type == "new" else row.object_id, getattr(row, "stored", None)]
+        for row in result.rows
+    ]
 
 
-class RegistryCSV(base_formats.CSV):
-    """UTF-8 with BOM, CRLF, formula cells guarded: what Excel on a Japanese PC opens cleanly."""
-
-    def export_data(self, dataset, **kwargs):
-        out = io.StringIO(newline="")
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(dataset.headers or [])
-        for row in dataset:
-            writer.writerow([cell(value) for value in row])
-        return "\ufeff" + out.getvalue()
-
-    def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes):
-            in_stream = in_stream.decode("utf-8-sig")
-        dataset = super().create_dataset(in_stream.lstrip("\ufeff"), **kwargs)
-        return _unescaped(dataset)
+PREVIEW_ROWS = 200  # rows the preview shows in full; every row is still read and checked
+PREVIEW_CHARS = 300  # characters of a value the preview shows
 
 
-class RegistryXLSX(base_formats.XLSX):
-    def export_data(self, dataset, **kwargs):
-        guarded = dataset.__class__(headers=dataset.headers)
-        for row in dataset:
-            guarded.append([cell(value) if isinstance(value, str) else value for value in row])
-        return super().export_data(guarded, **kwargs)
-
-    def create_dataset(self, in_stream, **kwargs):
-        return _unescaped(super().create_dataset(in_stream, **kwargs))
+def _shown(value) -> str:
+    text = "" if value is None else str(value)
+    if len(text) > PREVIEW_CHARS:
+        return f"{text[:PREVIEW_CHARS]}…（全{len(text):,}文字）"
+    return text
 
 
-def _unescaped(dataset):
-    clean = dataset.__class__(headers=[str(h).strip() if h is not None else "" for h in (dataset.headers or [])])
-    for row in dataset:
-        clean.append([unguard(value) for value in row])
-    return clean
+class BoundedDiff(resources.Diff):
+    """The preview's before/after of a row, bounded: values cut at PREVIEW_CHARS, and no
+    diff at all past the first PREVIEW_ROWS rows (they are counted, not shown), so that a
+    file's preview stays a page of a few megabytes whatever the file holds."""
 
+    def __init__(self, resource, instance, new):
+        self.shown = getattr(resource, "_row_number", 0) <= PREVIEW_ROWS
+        super().__init__(resource, instance, new)
 
-FORMATS = [RegistryCSV, RegistryXLSX]
+    @classmethod
+    def _read_field_values(cls, resource, instance):
+        return [_shown(f.export(instance)) for f in resource.get_import_fields()]
 
-
-# --- limits and safe temporary files -----------------------------------------------
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_IMPORT_UNCOMPRESSED = 25 * 1024 * 1024  # an XLSX is a zip: what it expands to
-MAX_IMPORT_ROWS = 5000
-TOO_LARGE = "ファイルが大きすぎます（5MBまで）。分けて取り込んでください。"
-
-
-class ImportFileError(ValueError):
-    """A file refused before it is parsed; the message is for the editor."""
-
-
-def check_import_file(name: str, data: bytes, xlsx: bool) -> None:
-    """Refuse, before parsing, a file that is empty, too large, too long, not what it claims,
-    or (CSV) not UTF-8. An XLSX's uncompressed size is read from its zip directory, so a
-    small file that expands to hundreds of megabytes is refused without being expanded."""
-    name = name.lower()
-    if not data:
-        raise ImportFileError("ファイルが空です。")
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(TOO_LARGE)
-    is_zip = data[:4] == b"PK\x03\x04"
-    too_long = f"行が多すぎます（{MAX_IMPORT_ROWS:,}行まで）。ファイルを分けて取り込んでください。"
-    if xlsx:
-        if not name.endswith(".xlsx") or not is_zip:
-            raise ImportFileError("XLSX形式のファイルではありません。形式の選択とファイルを確かめてください。")
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                expanded = sum(info.file_size for info in archive.infolist())
-                if expanded > MAX_IMPORT_UNCOMPRESSED:
-                    raise ImportFileError(
-                        f"展開すると大きすぎるXLSXです（{expanded // 1024 // 1024:,}MB、{MAX_IMPORT_UNCOMPRESSED // 1024 // 1024}MBまで）。"
-                    )
-                sheets = [i for i in archive.infolist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", i.filename)]
-                if sheets:
-                    # Each row is one <row …> element: count them in a streaming read.
-                    rows = 0
-                    with archive.open(sheets[0]) as sheet:
-                        tail = b""
-                        while chunk := sheet.read(1 << 16):
-                            rows += (tail + chunk).count(b"<row ") - tail.count(b"<row ")
-                            tail = chunk[-5:]
-                    if rows > MAX_IMPORT_ROWS + 1:
-                        raise ImportFileError(too_long)
-        except zipfile.BadZipFile:
-            raise ImportFileError("XLSX形式のファイルではありません（壊れています）。") from None
-    else:
-        if is_zip or not name.endswith(".csv"):
-            raise ImportFileError("CSV形式のファイルではありません。形式の選択とファイルを確かめてください。")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError(
-                "文字コードがUTF-8ではありません（Shift_JISなど）。Excelでは「CSV UTF-8（コンマ区切り）」で保存し直してください。"
-            ) from None
-        if text.count("\n") > MAX_IMPORT_ROWS + 1 and sum(1 for _ in csv.reader(io.StringIO(text))) > MAX_IMPORT_ROWS + 1:
-            raise ImportFileError(too_long)
-
-
-_TMP_NAME = re.compile(r"[0-9a-f]{32}")
-
-
-def valid_tmp_name(name: str) -> bool:
-    return bool(_TMP_NAME.fullmatch(name or ""))
-
-
-class RegistryTmpStorage(TempFolderStorage):
-    """The uploaded file between preview and confirmation, in a folder of its own under a
-    random name. A name from a form that is not such a name is refused, so a POST cannot
-    make the confirmation read or delete any other file."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        if self.name is not None and not valid_tmp_name(self.name):
-            raise PermissionDenied("not an import file name")
-
-    @staticmethod
-    def folder() -> str:
-        path = os.path.join(tempfile.gettempdir(), "alliance-imports")
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        return path
-
-    def get_full_path(self):
-        return os.path.join(self.folder(), self.name)
-
-    def save(self, data):
-        if not self.name:
-            self.name = uuid.uuid4().hex
-        with open(self.get_full_path(), "wb" if isinstance(data, bytes) else "w", encoding=None if isinstance(data, bytes) else self.encoding) as file:
-            file.write(data)
-
-    def _open(self, mode="r"):
-        return open(self.get_full_path(), mode, encoding=None if "b" in mode else self.encoding)
-
-
-def outcome_digest(result) -> str:
-    """What a preview said it would do, row by row (new, update, skip …), as a digest."""
-    # A new row's id is not known before it is written; a changed or skipped row's is.
-    outcome = [row.import_type if row.import_type == "new" else f"{row.import_type}:{row.object_id}" for row in result.rows]
-    return hashlib.sha256("|".join(outcome).encode()).hexdigest()[:32]
+    def as_html(self):
+        return super().as_html() if self.shown else None
 
 
 # --- widgets -------------------------------------------------------------------------
@@ -303,6 +203,7 @@ class RegistryMeta:
 
     skip_unchanged = True
     report_skipped = True
+    store_instance = True  # what each row became (a draft, a revision) is counted for the editor
     clean_model_instances = True
     import_id_fields = ("slug",)
 
@@ -319,26 +220,60 @@ class RegistryResource(resources.ModelResource):
         self._row_warnings = []
         super().before_import(dataset, **kwargs)
 
+    def get_diff_class(self):
+        return BoundedDiff
+
     def import_row(self, row, instance_loader, **kwargs):
         self._user = kwargs.get("user")
         self._row_number = kwargs.get("row_number") or self._row_number + 1
         self._row_warnings = []
+        self._stored = None
+        self._proposed_row = False
         row_result = super().import_row(row, instance_loader, **kwargs)
         # Shown beside the row in the preview; they do not stop the import.
         row_result.warnings = self._row_warnings
+        # What the confirmation must find again (see row_outcome).
+        row_result.number = self._row_number
+        row_result.key = "/".join(str(row.get(self.fields[f].column_name) or "").strip() for f in self.get_import_id_fields())
+        row_result.stored = self._stored
+        row_result.proposed = self._proposed_row
         return row_result
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        """An existing record is read under its lock at the confirmation (the lock every
+        editorial write takes first: see locking), so nobody changes it between the
+        comparison with the preview and the write; its stored values are digested for
+        that comparison."""
+        super().after_init_instance(instance, new, row, **kwargs)
+        if new or instance.pk is None:
+            return
+        if not kwargs.get("dry_run"):
+            locking.lock(instance)
+            instance.refresh_from_db()
+        self._stored = locking.fingerprint(type(instance), instance.pk, inlines=False)
 
     def likely_duplicates(self, instance) -> list:
         """Existing records a new row probably repeats under another key (none by default)."""
         return []
 
     def after_import(self, dataset, result, **kwargs):
-        """At the confirmation, the rows must do what the preview said; if anything
-        changed in between, the import is rolled back and the editor told why."""
+        """At the confirmation, every row must do what the preview said, against the same
+        stored record; if any differs (another editor changed a record in between, or
+        made one the file adds), the import is rolled back and the rows named."""
         super().after_import(dataset, result, **kwargs)
-        expected = kwargs.get("preview_digest")
-        if expected and outcome_digest(result) != expected:
-            raise ValueError("プレビューの後にデータが変わりました。もう一度ファイルを選んでプレビューしてください。")
+        expected = kwargs.get("preview_outcome")
+        if expected is None:
+            return
+        now = json.loads(json.dumps(row_outcome(result)))
+        if len(now) != len(expected):
+            raise ValueError("プレビューの後にファイルかデータが変わりました。もう一度ファイルを選んでプレビューしてください。")
+        changed = [f"{line + 1}行目（{key}）" if key else f"{line + 1}行目" for (line, key, *_), before in zip(now, expected, strict=True) if [line, key, *_] != before]
+        if changed:
+            shown = "、".join(changed[:20]) + (f" ほか{len(changed) - 20}行" if len(changed) > 20 else "")
+            raise ValueError(
+                f"プレビューの後に、これらの行の記録が変わりました（ほかの人の変更か追加）: {shown}。"
+                "ファイルの値で上書きしないよう、取り込みをやめました。もう一度ファイルを選んでプレビューし、変更を確かめてください。"
+            )
 
     def _duplicate_key_error(self, row):
         """A second row in the same file with the same key (slug) as an earlier one."""
@@ -397,6 +332,7 @@ class RegistryResource(resources.ModelResource):
             file_name = kwargs.get("file_name") or "ファイル"
             instance._alliance_revision = propose(self._user, instance, via=f"取込: {file_name}"[:100])
             instance._alliance_proposed = True
+            self._proposed_row = True
             return
         super().save_instance(instance, is_create, row, **kwargs)
 

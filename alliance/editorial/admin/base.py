@@ -1,8 +1,11 @@
 """What every editorial admin page shares: import and export with a preview, history with revert, drafts and publishing, the inline mixins."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
@@ -24,6 +27,7 @@ from ...models import (
 from ...public.search import normalize_query, search_q
 from .. import resources
 from ..forms import registry_form
+from ..importfiles import ImportAlreadyTaken
 from ..publishing import (
     PublishPlan,
     allowed_status,
@@ -37,6 +41,22 @@ from ..publishing import (
 from .importing import RegistryConfirmForm, RegistryExportForm, RegistryImportForm, _line
 
 NAME_SEARCH = ("slug", "name_ja", "name_en", "abbreviation", "other_names")
+PREVIEW_INVALID_ROWS = 100  # rows with errors the preview lists (all are counted)
+
+
+def import_counts(result) -> dict:
+    """What an import did, row by row, in the words an editor needs: a row that became a
+    revision is not an update (the public page has not changed), a new row may be a draft."""
+    counts = {"new": 0, "drafts": 0, "update": 0, "revision": 0, "delete": 0, "skip": 0, "invalid": len(result.invalid_rows)}
+    for row in result.rows:
+        kind = row.import_type
+        if kind == "update" and getattr(row, "proposed", False):
+            kind = "revision"
+        if kind in counts:
+            counts[kind] += 1
+        if kind == "new" and getattr(row.instance, "status", None) == Status.DRAFT:
+            counts["drafts"] += 1
+    return counts
 
 
 class LabelledHistoryHelper(HistoricalRecordContextHelper):
@@ -66,23 +86,69 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def get_import_data_kwargs(self, **kwargs):
         """Every row or none, at the preview and at the confirmation: a row that fails
-        rolls the whole import back. The confirmation carries the preview's outcome."""
-        form = kwargs.get("form")
-        extra = {"rollback_on_validation_errors": True}
-        if isinstance(form, RegistryConfirmForm):
-            extra["preview_digest"] = form.cleaned_data.get("preview_digest") or ""
-        return {**super().get_import_data_kwargs(**kwargs), **extra}
+        rolls the whole import back."""
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         if context:
             context["title"] = _("%(name)sの取込") % {"name": self.opts.verbose_name_plural}
-        if context.get("result") is not None:
-            context["warnings"] = any(getattr(row, "warnings", None) for row in context["result"].rows)
-        if context.get("confirm_form") is not None and context.get("result") is not None:
-            context["confirm_form"].initial["preview_digest"] = resources.outcome_digest(context["result"])
+        result = context.get("result")
+        if result is not None:
+            context["warnings"] = any(getattr(row, "warnings", None) for row in result.rows)
+            context["counts"] = import_counts(result)
+            context["preview_rows"] = resources.PREVIEW_ROWS
+            context["preview_slice"] = f":{resources.PREVIEW_ROWS}"
+            context["shown_invalid"] = result.invalid_rows[:PREVIEW_INVALID_ROWS]
+        if context.get("confirm_form") is not None and result is not None:
+            # What the preview compared each row with, kept beside the file on the server:
+            # the confirmation refuses if any row would now do something else.
+            storage = self.get_tmp_storage_class()(name=context["confirm_form"].initial["import_file_name"])
+            storage.save_preview(json.dumps(resources.row_outcome(result)))
         return response
+
+    def process_import(self, request, **kwargs):
+        """The confirmation: claims the preview's file (so a second click or a second tab
+        is told it was confirmed already, and nothing is written twice), imports it
+        against what the preview saw, and removes it."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        import_page = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+        if not confirm_form.is_valid():
+            self.message_user(request, " ".join(e for errors in confirm_form.errors.values() for e in errors), messages.ERROR)
+            return HttpResponseRedirect(import_page)
+        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](encoding=self.from_encoding)
+        storage = self.get_tmp_storage_class()(
+            name=confirm_form.cleaned_data["import_file_name"],
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        try:
+            storage.claim()
+        except ImportAlreadyTaken:
+            self.message_user(
+                request,
+                _("この取込はすでに確定されたか、そのプレビューが見つかりません（ボタンの二度押しや、古い画面からの確定）。"
+                  "このボタンでは何も書き込んでいません。取り込まれたかどうかは一覧で確かめてください。"),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(import_page)
+        try:
+            preview = storage.read_preview()
+            if preview is None:
+                self.message_user(
+                    request, _("プレビューの記録が見つかりません。何も書き込んでいません。もう一度ファイルを選んでプレビューしてください。"),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(import_page)
+            dataset = input_format.create_dataset(storage.read())
+            result = self.process_dataset(dataset, confirm_form, request, preview_outcome=json.loads(preview), **kwargs)
+        finally:
+            storage.remove()
+        return self.process_result(result, request)
 
     def export_action(self, request):
         response = super().export_action(request)
@@ -92,12 +158,12 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         return response
 
     def add_success_message(self, result, request):
-        totals = result.totals
+        counts = import_counts(result)
         messages.success(
             request,
-            _("取込が終わりました（%(name)s）: 新規 %(new)d 件、更新 %(update)d 件、削除 %(delete)d 件、変更なし %(skip)d 件。")
-            % {"name": self.opts.verbose_name_plural, "new": totals["new"], "update": totals["update"],
-               "delete": totals["delete"], "skip": totals["skip"]},
+            _("取込が終わりました（%(name)s）: 新規 %(new)d 件（うち下書き %(drafts)d 件）、更新 %(update)d 件、"
+              "公開担当の確認待ちの修正案 %(revision)d 件、削除 %(delete)d 件、変更なし %(skip)d 件。")
+            % {"name": self.opts.verbose_name_plural, **counts},
         )
 
     def get_historical_record_context_helper(self, request, historical_record):
@@ -232,6 +298,26 @@ class RegistryAdmin(HistoryImportExportAdmin):
         super().save_model(request, obj, form, change)
 
     @staticmethod
+    def _inline_counts(request) -> dict:
+        """The inline rows this save wrote, by what became of them (for the message)."""
+        if not hasattr(request, "_alliance_inline_counts"):
+            request._alliance_inline_counts = {"drafts": 0, "changed_drafts": 0, "saved": 0, "deleted": 0}
+        return request._alliance_inline_counts
+
+    def _inline_message(self, request) -> str:
+        counts = self._inline_counts(request)
+        parts = []
+        if counts["drafts"]:
+            parts.append(_("新しい行 %(n)d 件を下書きとして保存しました（公開担当が公開するまで公開ページには出ません）") % {"n": counts["drafts"]})
+        if counts["changed_drafts"]:
+            parts.append(_("下書きの行 %(n)d 件を保存しました") % {"n": counts["changed_drafts"]})
+        if counts["saved"]:
+            parts.append(_("行 %(n)d 件を保存しました") % {"n": counts["saved"]})
+        if counts["deleted"]:
+            parts.append(_("行 %(n)d 件を削除しました") % {"n": counts["deleted"]})
+        return "。".join(str(p) for p in parts) + ("。" if parts else "")
+
+    @staticmethod
     def _proposed(request) -> list:
         if not hasattr(request, "_alliance_revisions"):
             request._alliance_revisions = []
@@ -282,15 +368,22 @@ class RegistryAdmin(HistoryImportExportAdmin):
                 refused = True
             if isinstance(obj, Participation) and obj.position is None:
                 obj.position = Participation.next_position(obj.meeting_id)
+            created = obj.pk is None
             obj.save()
+            kind = "drafts" if getattr(obj, "status", None) == Status.DRAFT else "saved"
+            self._inline_counts(request)[kind if created or kind == "saved" else "changed_drafts"] += 1
         for obj in formset.deleted_objects:
             obj.delete()
+            self._inline_counts(request)["deleted"] += 1
         formset.save_m2m()
         if refused:
             self.message_user(request, _("公開状態は変更していません（公開担当の権限が必要です）。"), messages.WARNING)
 
     def response_change(self, request, obj):
+        """Says what the save did: changes held as revisions for a publisher, inline rows
+        saved as drafts, rows saved or deleted — "no change" only when nothing was written."""
         revisions = [r for r in getattr(request, "_alliance_revisions", []) if r is not None]
+        rows = self._inline_message(request)
         if revisions:
             self.message_user(
                 request,
@@ -298,10 +391,14 @@ class RegistryAdmin(HistoryImportExportAdmin):
                 % {"ids": "、".join(f"#{r.pk}" for r in revisions)},
                 messages.WARNING,
             )
+            if rows:
+                self.message_user(request, rows, messages.INFO)
             return HttpResponseRedirect(request.path)
         if getattr(request, "_alliance_proposing", False):
-            self.message_user(request, _("変更はありませんでした。"), messages.INFO)
+            self.message_user(request, rows or _("変更はありませんでした。"), messages.INFO)
             return HttpResponseRedirect(request.path)
+        if self._inline_counts(request)["drafts"]:
+            self.message_user(request, rows, messages.INFO)
         return super().response_change(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

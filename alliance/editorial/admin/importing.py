@@ -18,9 +18,9 @@ class RegistryImportForm(ImportForm):
         self.fields["format"].label = _("形式")
         self.fields["import_file"].label = _("取り込むファイル")
         self.fields["import_file"].help_text = _(
-            "CSV（UTF-8、Excelでは「CSV UTF-8（コンマ区切り）」で保存）または XLSX、5MB・%(rows)s行まで。"
+            "CSV（UTF-8、Excelでは「CSV UTF-8（コンマ区切り）」で保存）または XLSX、5MB・%(rows)s行・全体で%(chars)s文字まで。"
             "1行目は列名（エクスポートしたファイルと同じ）。"
-        ) % {"rows": f"{resources_module.MAX_IMPORT_ROWS:,}"}
+        ) % {"rows": f"{resources_module.MAX_IMPORT_ROWS:,}", "chars": f"{resources_module.MAX_IMPORT_CHARS:,}"}
 
     def clean(self):
         cleaned = super().clean()
@@ -65,10 +65,8 @@ class RegistryExportForm(SelectableFieldsExportForm):
 
 class RegistryConfirmForm(ConfirmImportForm):
     """The confirmation step: the temporary file's name must be one the preview made (it
-    cannot name any other file), and the preview's outcome travels along so that the
-    confirmation can tell when the data changed in between."""
-
-    preview_digest = forms.CharField(widget=forms.HiddenInput, required=False)
+    cannot name any other file). What the preview saw is kept on the server beside the
+    file, not in the form."""
 
     def clean_import_file_name(self):
         name = self.cleaned_data["import_file_name"]

@@ -1,11 +1,15 @@
 """Meetings, their attendees and documents, the guided meeting page, and events."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -84,7 +88,7 @@ class MeetingAdmin(RegistryAdmin):
         """One page for a meeting from a press release (see editorial/guided.py)."""
         from django.core.exceptions import PermissionDenied
 
-        from ..guided import AttendeeFormSet, GuidedMeetingForm, meeting_add
+        from ..guided import AlreadyAdded, AttendeeFormSet, GuidedMeetingForm, meeting_add
 
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -98,6 +102,20 @@ class MeetingAdmin(RegistryAdmin):
             except ValidationError as exc:
                 for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
                     form.add_error(field if field in form.fields else None, errors)
+            except AlreadyAdded as exc:
+                existing = exc.meeting
+                if _added_just_now_by(existing, request.user):
+                    # The same page sent twice (a double click, a reload): the first one wrote it.
+                    self.message_user(
+                        request,
+                        _("この会議はさきほど追加されています（同じ送信が2回届きました）。2回目は何も書き込んでいません。"),
+                        messages.WARNING,
+                    )
+                    return HttpResponseRedirect(reverse("admin:alliance_meeting_change", args=[existing.pk]))
+                form.add_error("start", _("同じ協議体・開催日・回次の会議がすでにあります: %(meeting)s（%(slug)s）。その会議を開いて直してください。")
+                               % {"meeting": existing.name_ja, "slug": existing.slug})
+            except IntegrityError:
+                form.add_error(None, _("同じ時に、ほかの人が同じ名前の記録を作りました。何も書き込んでいません。もう一度「保存」を押してください。"))
             else:
                 if plan is not None and not plan.allowed:
                     self.message_user(request, refusal_message(plan), messages.ERROR)
@@ -119,6 +137,15 @@ class MeetingAdmin(RegistryAdmin):
             "media": self.media + form.media + formset.media,
         }
         return TemplateResponse(request, "alliance/admin/guided_meeting.html", context)
+
+
+def _added_just_now_by(meeting, user, minutes=10) -> bool:
+    """Whether ``user`` added ``meeting`` in the last few minutes (by its first history row)."""
+    first = meeting.history.order_by("history_date").first()
+    return (
+        first is not None and first.history_user_id == user.pk
+        and first.history_date >= timezone.now() - timedelta(minutes=minutes)
+    )
 
 
 @admin.register(Event)
