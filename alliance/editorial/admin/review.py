@@ -12,6 +12,7 @@ from ...models import (
 )
 from ..publishing import (
     RevisionConflict,
+    RevisionStale,
     apply_revision,
     reject_revision,
     revision_diff,
@@ -43,7 +44,7 @@ class RevisionAdmin(admin.ModelAdmin):
     def record_link(self, obj):
         record = obj.record
         if record is None:
-            return obj.record_label
+            return format_html("{} {}", obj.record_label, _("（この記録は削除されています）"))
         url = reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[record.pk])
         return format_html('<a href="{}">{}</a>', url, obj.record_label)
 
@@ -59,16 +60,20 @@ class RevisionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("選択した修正案を反映する（公開ページが変わります）"), permissions=["review"])
     def apply(self, request, queryset):
-        applied, conflicts = 0, []
-        for revision in queryset.filter(state=Revision.State.PENDING).select_related("content_type", "author"):
+        applied, conflicts, stale = 0, [], []
+        for revision in queryset.select_related("content_type", "author"):
             try:
                 apply_revision(revision, request.user)
                 applied += 1
+            except RevisionStale as exc:
+                stale.append(str(exc))
             except RevisionConflict as exc:
                 conflicts.append(f"#{revision.pk}: {exc}")
             except ValidationError as exc:
                 conflicts.append(f"#{revision.pk}: {' '.join(exc.messages)}")
         self.message_user(request, _("%(n)d 件の修正案を反映しました。") % {"n": applied})
+        if stale:
+            self.message_user(request, _("反映できなかった修正案: %(list)s") % {"list": " / ".join(stale)}, messages.WARNING)
         if conflicts:
             self.message_user(
                 request,
