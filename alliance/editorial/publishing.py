@@ -15,8 +15,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Publishable, Revision, Status
-from . import locking
+from ..models import Publishable, Revision, Source, Status
+from . import locking, textchange
 
 
 class RevisionConflict(Exception):
@@ -116,11 +116,14 @@ def add_to_revision(revision, instance, name, values):
         revision.save(update_fields=["changes"])
 
 
-def apply_revision(revision, reviewer):
+def apply_revision(revision, reviewer, *, withdraw=None):
     """Write a pending revision to its record, as the reviewer. Raises RevisionConflict
-    when the record has changed since it was proposed, and RevisionStale when the record
-    is gone or the revision is no longer pending. Nothing is written when it raises (a
-    revision of a deleted record is closed).
+    when the record has changed since it was proposed, RevisionStale when the record is
+    gone or the revision is no longer pending, and textchange.CitationsWouldBreak when it
+    changes a source's text so that citations would quote text no longer in it, unless
+    every one of them is in ``withdraw`` (citation ids the publisher saw and agreed to set
+    back to draft; ``revision.withdrawn`` then lists those withdrawn). Nothing is written
+    when it raises (a revision of a deleted record is closed).
 
     The record is locked as every editorial write locks it (locking.lock: its parents,
     as stored and as the revision would point, then the record), before the revision row,
@@ -131,7 +134,7 @@ def apply_revision(revision, reviewer):
     with transaction.atomic():
         obj = _locked_target(revision, model)
         if obj is not None:
-            _write(revision, model, obj, reviewer)
+            _write(revision, model, obj, reviewer, withdraw)
     if obj is None:
         raise RevisionStale(_gone(revision))
     return obj
@@ -156,7 +159,7 @@ def _locked_target(revision, model):
     return obj
 
 
-def _write(revision, model, obj, reviewer):
+def _write(revision, model, obj, reviewer, withdraw):
     conflicts = []
     for name, (old, _new) in revision.changes.items():
         field = _field(model, name)
@@ -167,6 +170,9 @@ def _write(revision, model, obj, reviewer):
             conflicts.append(str(field.verbose_name))
     if conflicts:
         raise RevisionConflict(", ".join(conflicts))
+    broken = []
+    if "text" in revision.changes and isinstance(obj, Source):
+        broken = textchange.check(obj, revision.changes["text"][1], withdraw_ids=withdraw)
     later = {}
     for name, (_old, new) in revision.changes.items():
         field = model._meta.get_field(name)
@@ -181,6 +187,8 @@ def _write(revision, model, obj, reviewer):
     obj.save()
     for name, ids in later.items():
         getattr(obj, name).set(ids)
+    textchange.withdraw(broken, user=reviewer, because=f"修正案 #{revision.pk}")
+    revision.withdrawn = [item.citation for item in broken]
     revision.state = Revision.State.APPLIED
     revision.reviewer = reviewer
     revision.reviewed_at = timezone.now()
