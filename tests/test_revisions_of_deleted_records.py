@@ -163,3 +163,17 @@ def test_applying_an_attendee_s_revision_waits_for_its_meeting_s_lock(editor_onl
     apply_revision(revision, publisher)
     attendee.refresh_from_db()
     assert attendee.role == "日本側議長"
+
+
+def test_every_registry_table_closes_its_records_revisions_on_delete():
+    from alliance.models import REGISTRY
+
+    with connection.cursor() as cursor:
+        for entry in REGISTRY:
+            table = entry.model._meta.db_table
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE c.relname = %s AND t.tgname = %s AND NOT t.tgisinternal",
+                [table, f"{table}_close_revisions"],
+            )
+            assert cursor.fetchone()[0] == 1, table
