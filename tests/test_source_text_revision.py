@@ -181,3 +181,24 @@ def test_a_text_that_keeps_every_quote_saves_as_before(client, publisher, cited_
     cited_source.refresh_from_db()
     assert cited_source.text.endswith("追記された段落。")
     assert set(Citation.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revert_of_the_text_from_the_history_is_checked_the_same_way(client, publisher, cited_source):
+    """Reverting a source to an earlier version saves through the same form: a version whose
+    text would break citations is refused with the list. Outside a test's transaction, as a
+    real request runs: the edit check locks the record, so the revert must be atomic too."""
+    Source.objects.filter(pk=cited_source.pk).update(text=NEW_TEXT)  # an old version, for the history below
+    old_version = cited_source.history.earliest()
+    Source.objects.filter(pk=cited_source.pk).update(text=OLD_TEXT)
+    old_version.text = NEW_TEXT
+    old_version.save()
+    client.force_login(publisher)
+    url = reverse("admin:alliance_source_simple_history", args=[cited_source.pk, old_version.history_id])
+    page = client.get(url)
+    assert page.status_code == 200
+    response = client.post(url, read_form(page.content.decode(), "historicalsource_form"))
+    assert response.status_code == 200
+    assert "出典 20 件の引用が本文に見つからなくなります" in response.content.decode()
+    cited_source.refresh_from_db()
+    assert cited_source.text == OLD_TEXT and broken_published() == 0
