@@ -192,8 +192,95 @@ def test_a_backup_restores_into_postgresql_15(postgres15, tmp_path):
     assert manage("migrate", "--check", url=postgres15).returncode == 0
 
 
+# --- restoring where another role owns pg_trgm (issue 20, finding 9) ----------------------
+
+
+@pytest.fixture
+def managed_postgres15(tmp_path):
+    """PostgreSQL 15 set up as managed services are: the registry's role is no superuser
+    and owns its database, and pg_trgm was created in it by the provider's superuser.
+    Yields (server, url of that database as the registry's role)."""
+    if not (PG15 / "initdb").exists():
+        pytest.skip("PostgreSQL 15 binaries are not installed (apt-get install postgresql-15, as .ci/run does)")
+    import psycopg
+
+    server = Server(PG15, tmp_path / "pg15")
+    server.start()
+    try:
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute("CREATE ROLE registry LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+            conn.execute("CREATE DATABASE managed OWNER registry")
+        with psycopg.connect(server.url("managed"), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION pg_trgm")
+        yield server, f"postgres://registry@127.0.0.1:{server.port}/managed"
+    finally:
+        server.stop()
+
+
+def small_backup(tmp_path):
+    from django.core.management import call_command
+
+    from .factories import make_body
+
+    make_body(slug="acm", name_ja="同盟調整メカニズム")
+    dump = tmp_path / "registry.dump"
+    call_command("backup", str(dump))
+    return dump
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_restores_where_another_role_owns_pg_trgm(managed_postgres15, tmp_path):
+    import psycopg
+
+    server, url = managed_postgres15
+    dump = small_backup(tmp_path)
+    with psycopg.connect(url) as conn:
+        owner = conn.execute("SELECT r.rolname FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner WHERE extname = 'pg_trgm'").fetchone()
+        assert owner == ("postgres",) and conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() == (False,)
+
+    result = manage("restore", str(dump), "--yes", url=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Again, over what it restored (--clean), and the registry runs on it.
+    again = manage("restore", str(dump), "--yes", url=url)
+    assert again.returncode == 0, again.stdout + again.stderr
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM alliance_body WHERE search_text LIKE '%%同盟調整%%'").fetchone()[0] == 1
+        owner = conn.execute("SELECT r.rolname FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner WHERE extname = 'pg_trgm'").fetchone()
+    assert owner == ("postgres",), "the provider's extension is left as it was"
+    assert manage("migrate", "--check", url=url).returncode == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_that_needs_an_extension_it_may_not_create_says_what_to_do_before_starting(managed_postgres15, tmp_path):
+    import psycopg
+
+    server, _url = managed_postgres15
+    # A database the registry's role may use but not create extensions in, and no pg_trgm yet.
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE bare")
+    with psycopg.connect(server.url("bare"), autocommit=True) as conn:
+        conn.execute("GRANT ALL ON SCHEMA public TO registry")
+        conn.execute("CREATE TABLE public.kept (id int)")  # something the restore must not touch
+    url = f"postgres://registry@127.0.0.1:{server.port}/bare"
+    dump = small_backup(tmp_path)
+
+    result = manage("restore", str(dump), "--yes", url=url)
+    assert result.returncode != 0
+    message = result.stderr
+    assert "pg_trgm" in message and "CREATE EXTENSION pg_trgm" in message and "Nothing was changed" in message, message
+    with psycopg.connect(server.url("bare")) as conn:
+        assert conn.execute("SELECT to_regclass('public.alliance_body')").fetchone() == (None,)
+        assert conn.execute("SELECT to_regclass('public.kept')").fetchone() != (None,)
+
+    # Once the administrator has done what it says, the restore goes through.
+    with psycopg.connect(server.url("bare"), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_trgm")
+    result = manage("restore", str(dump), "--yes", url=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_only_settings_the_server_does_not_know_are_left_out_and_copy_data_is_untouched():
-    from alliance.dbtools import filter_settings
+    from alliance.dbtools import filter_dump
 
     dump = [
         "SET statement_timeout = 0;\n",
@@ -205,9 +292,26 @@ def test_only_settings_the_server_does_not_know_are_left_out_and_copy_data_is_un
         "\\.\n",
         "SET transaction_timeout = 0;\n",
     ]
-    out = list(filter_settings(dump, {"statement_timeout", "search_path"}))
+    out = list(filter_dump(dump, {"statement_timeout", "search_path"}))
     kept = [line for line in out if not line.startswith("--")]
     assert kept == [dump[0], dump[2], dump[4], dump[5], dump[6]]
+
+
+def test_an_extension_is_created_if_missing_but_never_dropped_or_commented_on():
+    from alliance.dbtools import filter_dump, needed_extensions
+
+    dump = [
+        "DROP EXTENSION IF EXISTS pg_trgm;\n",
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;\n",
+        "COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';\n",
+        "COPY public.alliance_body (id, note) FROM stdin;\n",
+        "1\tDROP EXTENSION pg_trgm;\n",
+        "2\tCREATE EXTENSION made_up;\n",
+        "\\.\n",
+    ]
+    kept = [line for line in filter_dump(dump, set()) if not line.startswith("--")]
+    assert kept == dump[1:2] + dump[3:]
+    assert needed_extensions(dump) == ["pg_trgm"]
 
 
 # --- a database with the C ctype -------------------------------------------------------

@@ -148,13 +148,30 @@ def suggest_slug(model, data, instance) -> str:
 
 
 class SourceForm(RegistryModelForm):
-    """A source's text is pasted, or read from an uploaded text, PDF or HTML file."""
+    """A source's text is pasted, or read from an uploaded text, PDF or HTML file. New
+    text is checked against every citation of the source first (textchange.py): a change
+    that would leave quotes not found in it is refused with the list, unless the person
+    saving ticks the box that withdraws those citations."""
 
     text_file = forms.FileField(
         label=_("本文のファイル"),
         required=False,
         help_text=_("テキスト（.txt）、PDF、HTML のどれか。選ぶと、その本文で上の「本文」を置き換えます。"),
     )
+    withdraw_broken_citations = forms.BooleanField(
+        label=_("本文に見つからなくなる出典を下書きに戻す"),
+        required=False,
+        help_text=_(
+            "本文を変えると引用が見つからなくなる出典があるとき、保存は止まり、その出典の一覧が出ます。"
+            "一覧の出典を下書きに戻して（取り下げて）保存するときだけ選んでください。履歴に理由が残ります。"
+        ),
+    )
+
+    # Set by the admin for the request (admin/sources.py): the save will only propose a
+    # revision (an editor's change to a published source), and whether the user may
+    # withdraw published citations.
+    proposing = False
+    may_withdraw_published = False
 
     def clean(self):
         cleaned = super().clean()
@@ -166,7 +183,25 @@ class SourceForm(RegistryModelForm):
                 cleaned["text"] = text_of_upload(upload.name, upload.read())
             except SourceFileError as exc:
                 self.add_error("text_file", str(exc))
+        self.broken_citations = []
+        if self.instance.pk is not None and "text" in cleaned and not self.errors:
+            self._check_citations(cleaned)
         return cleaned
+
+    def _check_citations(self, cleaned):
+        from . import textchange
+
+        broken = textchange.broken_citations(self.instance, cleaned["text"])
+        self.broken_citations = broken
+        if not broken or self.proposing:
+            return  # a proposal is saved with a warning; the publisher decides when applying
+        if not cleaned.get("withdraw_broken_citations"):
+            self.add_error("text", [textchange.refusal(self.instance, broken), *(item.line() for item in broken)])
+        elif any(item.published for item in broken) and not self.may_withdraw_published:
+            self.add_error(
+                "withdraw_broken_citations",
+                _("公開中の出典を下書きに戻すには公開担当の権限が必要です。引用が見つかるよう本文を直すか、公開担当に依頼してください。"),
+            )
 
 
 def registry_form(model) -> type[RegistryModelForm]:

@@ -10,14 +10,22 @@ The admin and the import resources ask the functions below; nothing else decides
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..models import Publishable, Revision, Status
+from ..models import Publishable, Revision, Source, Status
+from . import locking, textchange
 
 
 class RevisionConflict(Exception):
     """The record changed since the revision was proposed; the message names the fields."""
+
+
+class RevisionStale(Exception):
+    """The revision cannot be applied any more: its record was deleted, or it was applied,
+    rejected or closed meanwhile. The message says which, for the publisher."""
 
 
 def can_publish(user, model) -> bool:
@@ -108,39 +116,116 @@ def add_to_revision(revision, instance, name, values):
         revision.save(update_fields=["changes"])
 
 
-def apply_revision(revision, reviewer):
-    """Write a pending revision to its record, as the reviewer, or raise RevisionConflict
-    when the record has changed since it was proposed (nothing is written then)."""
+def apply_revision(revision, reviewer, *, withdraw=None):
+    """Write a pending revision to its record, as the reviewer. Raises RevisionConflict
+    when the record has changed since it was proposed, RevisionStale when the record is
+    gone or the revision is no longer pending, and textchange.CitationsWouldBreak when it
+    changes a source's text so that citations would quote text no longer in it, unless
+    every one of them is in ``withdraw`` (citation ids the publisher saw and agreed to set
+    back to draft; ``revision.withdrawn`` then lists those withdrawn). Nothing is written
+    when it raises (a revision of a deleted record is closed).
+
+    The record is locked as every editorial write locks it (locking.lock: its parents,
+    as stored and as the revision would point, then the record), before the revision row,
+    in the order a deletion takes them (a record's deletion closes its revisions)."""
     model = revision.content_type.model_class()
+    if not Revision.objects.filter(pk=revision.pk, state=Revision.State.PENDING).exists():
+        raise RevisionStale(_not_pending(Revision.objects.filter(pk=revision.pk).first() or revision))
     with transaction.atomic():
-        obj = model._default_manager.select_for_update(of=("self",)).get(pk=revision.object_id)
-        conflicts = []
-        for name, (old, _new) in revision.changes.items():
-            field = model._meta.get_field(name)
-            current = _ids(getattr(obj, name).all()) if field.many_to_many else _text(field, obj)
-            if current != old:
-                conflicts.append(str(field.verbose_name))
-        if conflicts:
-            raise RevisionConflict(", ".join(conflicts))
-        later = {}
-        for name, (_old, new) in revision.changes.items():
-            field = model._meta.get_field(name)
-            if field.many_to_many:
-                later[name] = new
-            else:
-                setattr(obj, field.attname, None if new is None else field.to_python(new))
-        obj.full_clean()
-        author = revision.author.get_username() if revision.author else "?"
-        obj._history_user = reviewer
-        obj._change_reason = f"修正案 #{revision.pk}（{author}）: {revision.reason}"[:100]
-        obj.save()
-        for name, ids in later.items():
-            getattr(obj, name).set(ids)
-        revision.state = Revision.State.APPLIED
-        revision.reviewer = reviewer
-        revision.reviewed_at = timezone.now()
-        revision.save(update_fields=["state", "reviewer", "reviewed_at"])
+        obj = _locked_target(revision, model)
+        if obj is not None:
+            _write(revision, model, obj, reviewer, withdraw)
+    if obj is None:
+        raise RevisionStale(_gone(revision))
     return obj
+
+
+def _locked_target(revision, model):
+    """The revision's record, locked and read again after the lock, or None when it is gone
+    (the revision is then closed). Raises RevisionStale when the revision is no longer pending."""
+    target = model._default_manager.filter(pk=revision.object_id).first()
+    if target is not None:
+        for name, (_old, new) in revision.changes.items():
+            field = _field(model, name)
+            if field is not None and field.concrete and not field.many_to_many:
+                setattr(target, field.attname, _value(field, new))
+        locking.lock(target)
+    locked = Revision.objects.select_for_update().filter(pk=revision.pk).first()
+    if locked is None or locked.state != Revision.State.PENDING:
+        raise RevisionStale(_not_pending(locked or revision))
+    obj = model._default_manager.filter(pk=revision.object_id).first()
+    if obj is None:
+        close_revision(locked)
+    return obj
+
+
+def _write(revision, model, obj, reviewer, withdraw):
+    conflicts = []
+    for name, (old, _new) in revision.changes.items():
+        field = _field(model, name)
+        if field is None:
+            raise RevisionConflict(name)
+        current = _ids(getattr(obj, name).all()) if field.many_to_many else _text(field, obj)
+        if current != old:
+            conflicts.append(str(field.verbose_name))
+    if conflicts:
+        raise RevisionConflict(", ".join(conflicts))
+    broken = []
+    if "text" in revision.changes and isinstance(obj, Source):
+        broken = textchange.check(obj, revision.changes["text"][1], withdraw_ids=withdraw)
+    later = {}
+    for name, (_old, new) in revision.changes.items():
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            later[name] = new
+        else:
+            setattr(obj, field.attname, _value(field, new))
+    obj.full_clean()
+    author = revision.author.get_username() if revision.author else "?"
+    obj._history_user = reviewer
+    obj._change_reason = f"修正案 #{revision.pk}（{author}）: {revision.reason}"[:100]
+    obj.save()
+    for name, ids in later.items():
+        getattr(obj, name).set(ids)
+    textchange.withdraw(broken, user=reviewer, because=f"修正案 #{revision.pk}")
+    revision.withdrawn = [item.citation for item in broken]
+    revision.state = Revision.State.APPLIED
+    revision.reviewer = reviewer
+    revision.reviewed_at = timezone.now()
+    revision.save(update_fields=["state", "reviewer", "reviewed_at"])
+
+
+def _field(model, name):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _value(field, text):
+    return None if text is None else field.to_python(text)
+
+
+def _not_pending(revision) -> str:
+    if revision.state == Revision.State.CLOSED:
+        return _gone(revision)
+    return str(_("修正案 #%(id)s はすでに「%(state)s」です。") % {"id": revision.pk, "state": revision.get_state_display()})
+
+
+def _gone(revision) -> str:
+    return str(
+        _("修正案 #%(id)s の記録「%(record)s」は削除されています。この修正案は「記録の削除で終了」にしました。")
+        % {"id": revision.pk, "record": revision.record_label}
+    )
+
+
+def close_revision(revision):
+    """Close a pending revision whose record is gone (the database does it when the record
+    is deleted; this is for one found pending all the same, e.g. from an older backup)."""
+    Revision.objects.filter(pk=revision.pk, state=Revision.State.PENDING).update(
+        state=Revision.State.CLOSED, reviewed_at=timezone.now()
+    )
+    revision.state = Revision.State.CLOSED
 
 
 def reject_revision(revision, reviewer):

@@ -27,6 +27,8 @@ class Revision(models.Model):
         PENDING = "pending", _("承認待ち")
         APPLIED = "applied", _("反映済み")
         REJECTED = "rejected", _("却下")
+        # Closed by the database when the record is deleted (see CLOSE_ON_DELETE_SQL).
+        CLOSED = "closed", _("記録の削除で終了")
 
     content_type = models.ForeignKey(
         ContentType,
@@ -74,3 +76,36 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.record_label}"
+
+
+# A pending revision of a deleted record is closed in the database by a statement-level
+# trigger on every registry table (installed after every migrate from the REGISTRY, like
+# the data-version triggers): deletions by cascade and by raw SQL are covered too, and a
+# publisher never meets a revision whose record is gone.
+CLOSE_ON_DELETE_SQL = """
+CREATE OR REPLACE FUNCTION alliance_close_revisions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE alliance_revision AS r SET state = 'closed', reviewed_at = clock_timestamp()
+    FROM django_content_type AS ct
+    WHERE ct.app_label = TG_ARGV[0] AND ct.model = TG_ARGV[1] AND r.content_type_id = ct.id
+      AND r.state = 'pending' AND r.object_id IN (SELECT id FROM gone);
+    RETURN NULL;
+END $$
+"""
+
+
+def close_on_delete_trigger_sql(model) -> str:
+    table, opts = model._meta.db_table, model._meta
+    return (
+        f"CREATE OR REPLACE TRIGGER {table}_close_revisions AFTER DELETE ON {table} "
+        "REFERENCING OLD TABLE AS gone FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION alliance_close_revisions('{opts.app_label}', '{opts.model_name}')"
+    )
+
+
+def install_close_on_delete_triggers(connection, registry):
+    """The trigger that closes a deleted record's pending revisions, on every registry model."""
+    with connection.cursor() as cursor:
+        cursor.execute(CLOSE_ON_DELETE_SQL)
+        for entry in registry:
+            cursor.execute(close_on_delete_trigger_sql(entry.model))

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -174,6 +174,12 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def history_form_view_title(self, request, obj):
         return _("この時点に戻す: %(record)s") % {"record": obj}
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A revert saves through the change form, whose edit check locks the record until
+        # the save commits: one transaction, as Django runs changeform_view.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def process_result(self, result, request):
         """A confirmation that did not write every row says so, and wrote nothing."""

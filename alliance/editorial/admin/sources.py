@@ -1,7 +1,7 @@
 """Sources (with their text) and citations."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +11,9 @@ from ...models import (
     Citation,
     Source,
 )
-from .. import resources
+from .. import resources, textchange
 from ..forms import registry_form
+from ..publishing import can_publish, needs_review
 from .base import (
     RegistryAdmin,
     citation_record_paths,
@@ -35,6 +36,47 @@ class SourceAdmin(RegistryAdmin):
         (_("本文"), {"fields": ("url", "text", "text_file", "part", "part_en", "licence", "licence_en")}),
         (_("シードデータ"), {"fields": ("file_name",), "classes": ("collapse",)}),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        # A change of the text is checked against the source's citations first (textchange.py).
+        return [
+            (name, {**options, "fields": (*options["fields"], "withdraw_broken_citations")} if "text" in options["fields"] else options)
+            for name, options in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.proposing = obj is not None and needs_review(request.user, obj)
+        form.may_withdraw_published = can_publish(request.user, Citation)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        broken = getattr(form, "broken_citations", [])
+        super().save_model(request, obj, form, change)
+        if not broken:
+            return
+        lines = " / ".join(item.line() for item in broken)
+        if getattr(request, "_alliance_proposing", False):
+            self.message_user(
+                request,
+                _(
+                    "注意: この本文の修正案を反映すると、出典 %(n)d 件の引用が本文に見つからなくなります。"
+                    "公開担当は反映のときに、これらを直すか下書きに戻すかを決めます: %(list)s"
+                )
+                % {"n": len(broken), "list": lines},
+                messages.WARNING,
+            )
+            return
+        textchange.withdraw(broken, user=request.user, because=str(_("資料「%(source)s」の本文の変更") % {"source": obj.slug}))
+        self.message_user(
+            request,
+            _("本文に引用が見つからなくなった出典 %(n)d 件を下書きに戻しました（履歴に理由を残しました）: %(list)s")
+            % {"n": len(broken), "list": lines},
+            messages.WARNING,
+        )
 
     def get_queryset(self, request):
         # The list does not need the texts themselves.

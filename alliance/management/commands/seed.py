@@ -5,6 +5,11 @@ on a registry that editors have worked on:
 
 - a record whose natural key exists in the database is left exactly as it is (fields,
   many-to-many links, history): an editor may have changed it;
+- a record this command added is recognised by the "seeded" history row it wrote then,
+  which holds the record's id and the key it was given: renamed since (a new slug), it is
+  kept under its new name, and the seed data's references to the old name (a new
+  citation of it, a new attendee of a renamed meeting) are pointed at it; deleted since,
+  it is not added again;
 - a record an editor deleted (its history holds a deletion and it is not there now) is
   not added again, nor is anything in the seed data that refers to it;
 - every other record is added, with its many-to-many links, and gets one history row
@@ -84,6 +89,14 @@ def _historical_key(model, row) -> tuple | None:
     return tuple(parts)
 
 
+def _exists_by_key(model, key) -> bool:
+    try:
+        model._default_manager.get_by_natural_key(*key)
+    except model.DoesNotExist:
+        return False
+    return True
+
+
 def deleted_by_editors(labels) -> set[tuple[str, tuple]]:
     """(model label, natural key) of every record whose history ends in a deletion."""
     gone = set()
@@ -98,6 +111,57 @@ def deleted_by_editors(labels) -> set[tuple[str, tuple]]:
             if key is not None:
                 gone.add((label, key))
     return gone
+
+
+def _seeded_rows(model, key_names, fixture_keys, related_ids):
+    """The "+" history rows the seed wrote for ``model`` (the first for each record), limited
+    to keys the seed data still holds, as (id, row values)."""
+    first = key_names[0]
+    field = model._meta.get_field(first)
+    rows = model.history.filter(history_type="+", history_change_reason=SEEDED)
+    if field.is_relation:
+        rows = rows.filter(**{f"{field.attname}__in": list(related_ids.get(field.related_model._meta.label_lower, {}))})
+    else:
+        rows = rows.filter(**{f"{first}__in": {key[0] for key in fixture_keys}})
+    names = [model._meta.get_field(name).attname for name in key_names]
+    seen = {}
+    for row in rows.order_by("history_date", "history_id").values("id", *names):
+        seen.setdefault(row["id"], row)
+    return seen
+
+
+def made_by_the_seed(keys_by_label: dict[str, set]) -> dict[tuple[str, tuple], int]:
+    """(model label, the natural key the seed data gives it) → id, for every record this
+    command added, read from the "seeded" history row it wrote: the key it had then
+    survives renames (a new slug, or a new slug of the meeting an attendee belongs to).
+
+    Models whose natural key is made of other records' keys (attendees, documents,
+    relations) are read after the records they name, through the keys those had."""
+    found: dict[tuple[str, tuple], int] = {}
+    ids: dict[str, dict[int, tuple]] = {}  # label → id → key as the seed gave it
+    order = sorted(keys_by_label, key=lambda label: label in NATURAL_KEY_FIELDS and label != "alliance.citation")
+    for label in order:
+        model = apps.get_model(label)
+        if not hasattr(model, "history"):
+            continue
+        key_names = NATURAL_KEY_FIELDS.get(label, ("slug",))
+        rows = _seeded_rows(model, key_names, keys_by_label[label], ids)
+        ids[label] = {}
+        for pk, row in rows.items():
+            parts = []
+            for name in key_names:
+                field = model._meta.get_field(name)
+                value = row[field.attname]
+                if field.is_relation:
+                    related = ids.get(field.related_model._meta.label_lower, {}).get(value)
+                    value = None if related is None else _key_part(list(related))
+                parts.append(value)
+            key = tuple(parts)
+            if None in parts or key not in keys_by_label[label]:
+                continue
+            found[(label, key)] = pk
+            ids[label][pk] = key
+    return found
 
 
 class Command(BaseCommand):
@@ -121,7 +185,8 @@ class Command(BaseCommand):
             texts = fill_source_texts(SEEDED)
         total = sum(added.values())
         self.stdout.write(
-            f"Seed data: added {total} record(s), kept {kept} existing record(s) as they are, "
+            f"Seed data: added {total} record(s), kept {kept} existing record(s) as they are "
+            f"({len(self.renamed)} of them renamed by an editor), "
             f"left out {len(refused)} deleted by an editor (or referring to one); "
             f"filled the text of {texts} source(s)."
         )
@@ -130,9 +195,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"  added {count} {label}")
             for label, key in sorted(refused, key=str):
                 self.stdout.write(f"  left out {label} {key}")
+            for (label, key), current in sorted(self.renamed.items(), key=str):
+                self.stdout.write(f"  kept {label} {key}, renamed {current}")
 
     def load(self, entries):
         gone = deleted_by_editors({entry["model"].lower() for entry in entries})
+        keys_by_label: dict[str, set] = {}
+        for entry in entries:
+            label = entry["model"].lower()
+            keys_by_label.setdefault(label, set()).add(fixture_key(label, entry["fields"]))
+        seeded = made_by_the_seed(keys_by_label)
+        renamed, gone = self._renamed_and_gone(seeded, gone)
         refused = set()  # left out: deleted by an editor, or refers to such a record
         new, deferred = [], []
         kept = 0
@@ -144,6 +217,10 @@ class Command(BaseCommand):
             if (label, key) in gone or self._refers_to(model, fields, gone | refused, label, key, refused):
                 refused.add((label, key))
                 continue
+            if (label, key) in renamed:
+                kept += 1  # made by the seed, renamed by an editor since: kept under its new name
+                continue
+            self._follow_renames(model, fields, renamed)
             (obj,) = serializers.deserialize("python", [{**entry, "fields": fields}], handle_forward_references=True)
             if obj.object.pk is not None:
                 kept += 1  # exists (by natural key): an editor may have changed it
@@ -164,7 +241,45 @@ class Command(BaseCommand):
         for model, instances in by_model.items():
             if hasattr(model, "history"):
                 model.history.bulk_history_create(instances, default_change_reason=SEEDED)
+        self.renamed = renamed
         return added, kept, refused
+
+    @staticmethod
+    def _renamed_and_gone(seeded, gone):
+        """Of the records the seed made: those now known by another key (seed key → the key
+        they have now), and those deleted since (added to ``gone``)."""
+        by_label: dict[str, dict[int, tuple]] = {}
+        for (label, key), pk in seeded.items():
+            by_label.setdefault(label, {})[pk] = key
+        renamed, gone = {}, set(gone)
+        for label, keys in by_label.items():
+            model = apps.get_model(label)
+            existing = {obj.pk: obj for obj in model._default_manager.filter(pk__in=keys)}
+            for pk, key in keys.items():
+                obj = existing.get(pk)
+                if obj is None:
+                    # Deleted since it was seeded: unless an editor made a record with that key
+                    # anew (then it exists by key, and is kept as any existing record is).
+                    if not _exists_by_key(model, key):
+                        gone.add((label, key))
+                    continue
+                current = tuple(obj.natural_key())
+                if current != key and not _exists_by_key(model, key):
+                    renamed[(label, key)] = current
+        return renamed, gone
+
+    @staticmethod
+    def _follow_renames(model, fields, renamed):
+        """Point the entry's references to a renamed record at its new key (in place)."""
+        for name, value in list(fields.items()):
+            field = model._meta.get_field(name)
+            if not field.is_relation or value is None:
+                continue
+            target = field.related_model._meta.label_lower
+            if isinstance(field, models.ManyToManyField):
+                fields[name] = [list(renamed.get((target, _reference(item)), ())) or item for item in value]
+            elif (target, _reference(value)) in renamed:
+                fields[name] = list(renamed[(target, _reference(value))])
 
     @staticmethod
     def _refers_to(model, fields, blocked, label, key, refused) -> bool:
