@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language
@@ -24,4 +26,18 @@ def language_switch(request):
         "switch_language_url": translate_url(path, other),
         "alternate_urls": alternates,
         "page_url": absolute_url(request, request.path),
+        "canonical_url": canonical_url(request),
     }
+
+
+# What does not change which records a page shows: the page of a list (its cursors) and
+# its order. A canonical link leaves them out and keeps the rest (filters, search, date).
+NOT_CANONICAL = {"after", "before", "sort"}
+
+
+def canonical_url(request) -> str:
+    """The page's one address for search engines and citations: absolute, from the
+    configured site URL, without the cursor or the sort."""
+    kept = [(key, value) for key, value in request.GET.items() if key not in NOT_CANONICAL and value]
+    query = urlencode(kept)
+    return absolute_url(request, request.path) + (f"?{query}" if query else "")

@@ -65,3 +65,11 @@ urlpatterns = [
     path(f"{ENTITIES['body'].path}/<slug:slug>/feed/", views.public_page(ChangesFeed()), name="body-feed"),
     path("api/openapi.json", views.openapi_document, name="openapi"),
 ]
+
+# At the root, in no language: what crawlers and browsers ask every site for.
+root_urlpatterns = [
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("sitemap.xml", views.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
+]

@@ -403,3 +403,51 @@ def datapackage_zip(request):
     """The whole published registry in one download: the descriptor and every CSV."""
     filename = export_filename("package", "zip")
     return FileResponse(package.zip_file(request), as_attachment=True, filename=filename, content_type="application/zip")
+
+
+# --- the site's own files: robots.txt, the sitemap, the favicon ----------------------
+
+ROBOTS = """User-agent: *
+Disallow: /admin/
+Allow: /
+
+Sitemap: {sitemap}
+"""
+
+
+@require_safe
+def robots_txt(request):
+    """Every public page may be crawled; the editors' admin may not. Names the sitemap."""
+    text = ROBOTS.format(sitemap=absolute_url(request, reverse("sitemap")))
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@public_page
+def sitemap_index(request):
+    from django.contrib.sitemaps.views import index
+
+    from .sitemaps import SITEMAPS
+
+    return index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+
+
+@public_page
+def sitemap_section(request, section):
+    from django.contrib.sitemaps.views import sitemap
+
+    from .sitemaps import SITEMAPS
+
+    return sitemap(request, SITEMAPS, section=section)
+
+
+
+@require_safe
+def favicon(request):
+    """The site's icon where browsers and feed readers look for it first."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("alliance/favicon.ico")
+    with open(path, "rb") as icon:
+        response = HttpResponse(icon.read(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
