@@ -108,3 +108,18 @@ def describe(obj):
         "kind": kind,
         "text": text,
     }
+
+
+@register.filter
+def url_breaks(url):
+    """An address that may wrap only after a slash, never inside a slug (whose hyphens a
+    browser would otherwise break at): each part kept whole, a <wbr> between them. The
+    text copied is the address itself."""
+    import re
+
+    from django.utils.html import escape
+
+    url = str(url)
+    host_end = url.find("/", url.find("//") + 2) + 1 if "//" in url else 0
+    parts = ([url[:host_end]] if host_end else []) + re.findall(r"[^/]*/|[^/]+$", url[host_end:])
+    return mark_safe("<wbr>".join(f'<span class="url-part">{escape(part)}</span>' for part in parts if part))
