@@ -152,3 +152,62 @@ def test_search_titles_carry_the_query(client, seeded):
 def test_the_structure_title_has_no_stray_space(client, seeded):
     html = html_of(client, reverse("alliance:structure"))
     assert "<title>同盟調整メカニズムの構成 — 日米同盟レジストリ</title>" in html
+
+
+# --- facts shown as the texts state them (issue 23, item 6) ----------------------------
+
+
+def text_of(client, url):
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html_of(client, url))).split())
+
+
+def test_a_tenure_is_shown_as_the_window_the_sources_show_not_as_a_term(client, seeded):
+    ja = text_of(client, "/people/abe/")
+    assert "資料でこの役職にあったことが確かめられる期間: 2019年8月25日〜2019年9月25日" in ja
+    en = text_of(client, "/en/people/abe/")
+    assert "seen in this post in the sources from 25 August 2019 to 25 September 2019" in en
+    post = text_of(client, "/posts/jp-prime-minister/")
+    assert "資料でこの役職にあったことが確かめられる期間" in post
+
+
+def test_a_body_shows_former_seats_as_former_with_their_dates(client, seeded):
+    html = html_of(client, "/bodies/scc/")
+    current = html[html.index('<div class="sides">'):html.index('class="former-seats"')]
+    former = html[html.index('class="former-seats"'):]
+    former = former[:former.index("</section>")]
+    assert "太平洋軍司令官" not in current and "駐日米国大使" not in current
+    assert "国務長官" in current and "1990年12月27日から" in current
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", former)).split())
+    assert "太平洋軍司令官" in text and "〜1990年12月26日" in text and "駐日米国大使" in text
+    en = text_of(client, "/en/bodies/scc/")
+    assert "Former seats" in en and "until 26 December 1990" in en
+
+
+def test_the_kumamoto_coordination_centre_dates_from_the_earthquake(client, seeded):
+    from alliance.models import Body
+
+    centre = Body.objects.get(slug="bilateral-coordination-center-kumamoto")
+    assert centre.established.iso() == "2016-04"
+    assert centre.citations.filter(field="established").exists()
+    drawn = lambda on: "日米共同調整所" in html_of(client, f"/structure/?on={on}")  # noqa: E731
+    assert not drawn("2016-01-01") and drawn("2016-04-20")
+
+
+def test_an_english_official_name_no_text_states_is_marked_as_the_registry_s_rendering(client, seeded):
+    for slug in ("sofa", "guam-agreement"):
+        html = html_of(client, f"/en/agreements/{slug}/")
+        facts = html[html.index('<dl class="facts">'):html.index("</dl>")]
+        official = facts[facts.index("Official name"):]
+        official = official[:official.index("</dd>")]
+        assert 'class="name-basis"' in official, slug
+        html = html_of(client, f"/agreements/{slug}/")
+        facts = html[html.index('<dl class="facts">'):html.index("</dl>")]
+        official = facts[facts.index("正式名称"):]
+        assert 'class="name-basis"' in official[:official.index("</dd>")], slug
+
+
+def test_related_agreements_of_one_name_are_told_apart(client, seeded):
+    html = html_of(client, "/agreements/arms-technology-transfer-notes-1983/")
+    section = html[html.index("他の協定との関係"):]
+    section = " ".join(unescape(re.sub(r"<[^>]+>", " ", section[:section.index("</section>")])).split())
+    assert "対米武器・武器技術供与取極 （2006年）" in section and "対米武器・武器技術供与取極 （2024年）" in section

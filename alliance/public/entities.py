@@ -229,9 +229,15 @@ class BodyEntity(Entity):
         )
 
     def detail_context(self, obj):
+        # A seat whose end has passed is a former seat: listed apart, with its dates,
+        # not beside the seats the body has today.
+        today = timezone.localdate()
         seats = list(obj.seats.all())
+        former = [s for s in seats if s.end is not None and s.end.end < today]
+        current = [s for s in seats if s not in former]
         return {
-            "sides": [(label, [s for s in seats if s.side == value]) for value, label in Side.choices],
+            "sides": [(label, [s for s in current if s.side == value]) for value, label in Side.choices],
+            "former_seats": former,
             "feed_href": reverse("alliance:body-feed", args=[obj.slug]),
         }
 
