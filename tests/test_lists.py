@@ -24,11 +24,12 @@ from .factories import (
     make_person,
     make_post,
     make_seat,
+    make_tenure,
 )
 
 pytestmark = pytest.mark.django_db
 LISTS = ["agreement", "body", "seat", "person", "meeting", "event"]
-EXPORT_ONLY = ["attendee", "citation", "source"]
+EXPORT_ONLY = ["attendee", "citation", "source", "organization", "post", "tenure", "agreement_relation", "meeting_document", "body_link"]
 
 
 def urls_of(name):
@@ -48,7 +49,10 @@ def fill(n):
         body = make_body(name_ja=f"協議体{i}", parent=make_body(name_ja=f"上位{i}"), legal_basis=agreement)
         make_seat(body=body, post=make_post(name_ja=f"役職{i}"), level="dg")
         meeting = make_meeting(name_ja=f"会議{i}", body=body, start=f"{2000 + i % 25}")
-        make_participation(meeting=meeting, person=make_person(name_ja=f"人物{i}"), post=make_post())
+        person = make_person(name_ja=f"人物{i}")
+        make_participation(meeting=meeting, person=person, post=make_post())
+        ministry = make_organization(name_ja=f"組織{i}", parent=japan)
+        make_tenure(person=person, post=make_post(name_ja=f"役職{i}の2", organization=ministry), start=f"{2000 + i % 25}", end=f"{2001 + i % 25}")
         MeetingDocument.objects.create(meeting=meeting, agreement=agreement, kind="signed", status="published")
         make_citation(meeting=meeting)
         make_body_link(from_body=body, to_body=body.parent, label_ja="相互調整")

@@ -57,7 +57,12 @@ def resource(entity, path) -> dict:
         {
             "fields": [c.header],
             # A reference within the same resource is written with an empty name.
-            "reference": {"resource": "" if c.references == entity.name else EXPORTS[c.references].path, "fields": ["slug"]},
+            # Joined on the other export's primary key: its slug, or the key of a record
+            # without one (an attendee, a relation between agreements, a meeting's document).
+            "reference": {
+                "resource": "" if c.references == entity.name else EXPORTS[c.references].path,
+                "fields": primary_key(EXPORTS[c.references]),
+            },
         }
         for c in entity.columns
         if c.references
