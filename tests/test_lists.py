@@ -81,6 +81,20 @@ def test_a_list_and_its_csv_run_as_many_queries_for_200_rows_as_for_5(client, na
                 assert b"".join(response.streaming_content).count(b"\r\n") > 200 or name == "seat"
 
 
+def test_the_export_only_csvs_and_xlsx_run_as_many_queries_for_40_rows_as_for_4(client, django_assert_num_queries):
+    urls = [reverse(f"alliance:{name}-{kind}") for name in EXPORT_ONLY for kind in ("csv", "xlsx")]
+    fill(4)
+    counts = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as ctx:
+            b"".join(client.get(url).streaming_content)
+        counts[url] = len(ctx)
+    fill(36)
+    for url in urls:
+        with django_assert_num_queries(counts[url]):
+            b"".join(client.get(url).streaming_content)
+
+
 def test_keyset_pages_walk_every_row_once_in_order_and_back(client):
     for i in range(130):
         make_meeting(name_ja=f"会議{i:03}", start=f"{1990 + i % 30}-0{1 + i % 9}" if i % 7 else None)
