@@ -967,6 +967,8 @@ class TenureEntity(ExportOnly):
     name = "tenure"
     path = "tenures"
     model = Tenure
+    # Not "terms of office": the dates are what the sources show, not the term.
+    verbose_name_plural = _("役職にあった人物（資料に見える期間）")
     search_fields = ("person__search_text", "post__search_text")
     filters = [RelatedFilter("person", _("人物"), "person", Person), RelatedFilter("post", _("役職"), "post", Post)]
     columns = export_columns(
