@@ -57,7 +57,9 @@ def cached_page(view):
             if hasattr(response, "render"):
                 response.render()
             kept = {name: response[name] for name in KEPT_HEADERS if name in response}
-            cache.set(key, (zlib.compress(response.content, 1), response["Content-Type"], kept), PAGE_CACHE_SECONDS)
+            # (content, type), and the kept headers only where there are any.
+            entry = (zlib.compress(response.content, 1), response["Content-Type"], *([kept] if kept else []))
+            cache.set(key, entry, PAGE_CACHE_SECONDS)
         return response
 
     return wrapped
