@@ -16,6 +16,7 @@ from alliance.models import (
     Seat,
     Source,
     Status,
+    Tenure,
 )
 from alliance.partial_dates import PartialDate
 
@@ -111,3 +112,10 @@ def make_body_link(**kw):
     kw.setdefault("from_body", make_body())
     kw.setdefault("to_body", make_body())
     return BodyLink.objects.create(**{**defaults, **_dates(kw)})
+
+
+def make_tenure(**kw):
+    kw.setdefault("person", make_person())
+    kw.setdefault("post", make_post())
+    defaults = {"slug": _slug("tenure"), "status": Status.PUBLISHED}
+    return Tenure.objects.create(**{**defaults, **_dates(kw)})

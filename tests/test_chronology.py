@@ -101,7 +101,7 @@ def test_each_type_has_its_own_lane_at_the_same_scale(client):
     ys = [parser.marks[r.get_absolute_url()][2] for r in (agreement, meeting, event)]
     assert ys == sorted(ys) and len(set(ys)) == 3, "agreements, meetings and events in lanes top to bottom"
     html = response.content.decode()
-    assert 'role="img"' in html and "<desc" in html
+    assert 'role="group"' in html and "<desc" in html
     for label in ("協定・文書", "会議", "出来事"):
         assert f'class="lane-label">{label}</text>' in html
     assert parser.titles[agreement.get_absolute_url()].startswith("2010年5月28日 ")

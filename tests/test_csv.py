@@ -48,7 +48,7 @@ def test_headers_are_stable_snake_case(client):
     _, raw = download(client, "meeting")
     header = raw.decode("utf-8-sig").split("\r\n")[0].split(",")
     assert header == [
-        "slug", "name_ja", "name_en", "name_en_basis", "body", "body_en", "body_slug", "kind", "session_number",
+        "slug", "name_ja", "name_en", "name_en_basis", "title_ja", "title_en", "body", "body_en", "body_slug", "kind", "session_number",
         "start", "start_precision", "start_from", "start_to", "end", "end_precision", "end_from", "end_to",
         "place_ja", "place_en", "attendees", "documents", "document_slugs", "outcomes_ja", "outcomes_en",
         "summary_ja", "summary_en", "url",

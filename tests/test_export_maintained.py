@@ -42,7 +42,12 @@ JOINED = {"labels.attendees": "attendees.labels", "labels.documents": "documents
 
 def request_time(column: Column) -> Column:
     value = JOINED.get(column.value, column.value)
-    return dataclasses.replace(column, value=value, cell=column.cell.replace(column.value, value))
+    column = dataclasses.replace(column, value=value, cell=column.cell.replace(column.value, value))
+    # The English title names the attendees as they read in English (a label of its own).
+    english = "labels.attendees_en"
+    return dataclasses.replace(
+        column, value=column.value.replace(english, "attendees.labels_en"), cell=column.cell.replace(english, "attendees.labels_en")
+    )
 
 
 class RequestTimeMeetings(MeetingEntity):
@@ -52,18 +57,27 @@ class RequestTimeMeetings(MeetingEntity):
     columns = [request_time(column) for column in MeetingEntity.columns]
     csv_with = f"""
         , attendees AS (
-            SELECT x.meeting_id, string_agg(x.side || ': ' || x.who || CASE WHEN x.role <> '' THEN '（' || x.role || '）' ELSE '' END, '; ') AS labels FROM (
+            SELECT x.meeting_id,
+                string_agg(x.side || ': ' || x.who || CASE WHEN x.role <> '' THEN '（' || x.role || '）' ELSE '' END, '; ')
+                    FILTER (WHERE x.who <> '') AS labels,
+                string_agg(x.who_en, '; ') FILTER (WHERE x.who_en <> '') AS labels_en FROM (
                 SELECT p.meeting_id, p.position, p.side, p.role, concat_ws(' ',
                     CASE WHEN {published_sql("po")} THEN po.name_ja END,
                     CASE WHEN {published_sql("o")} THEN o.name_ja END,
                     CASE WHEN {published_sql("pe")} THEN pe.name_ja
-                        WHEN p.person_id IS NULL AND p.name_text <> '' THEN p.name_text END) AS who
+                        WHEN p.person_id IS NULL AND p.name_text <> '' THEN p.name_text END) AS who,
+                    CASE WHEN {published_sql("pe")} AND pe.name_en <> '' THEN pe.name_en || COALESCE(' (' || COALESCE(
+                            CASE WHEN {published_sql("po")} AND po.name_en <> '' THEN po.name_en END,
+                            CASE WHEN {published_sql("o")} AND o.name_en <> '' THEN o.name_en END) || ')', '')
+                        WHEN {published_sql("pe")} THEN ''
+                        ELSE COALESCE(CASE WHEN {published_sql("po")} AND po.name_en <> '' THEN po.name_en END,
+                            CASE WHEN {published_sql("o")} AND o.name_en <> '' THEN o.name_en END, '') END AS who_en
                 FROM sel JOIN alliance_participation p ON p.meeting_id = sel.id AND {published_sql("p")}
                 LEFT JOIN alliance_post po ON po.id = p.post_id
                 LEFT JOIN alliance_organization o ON o.id = p.organization_id
                 LEFT JOIN alliance_person pe ON pe.id = p.person_id
                 ORDER BY p.meeting_id, p.position
-            ) x WHERE x.who <> '' GROUP BY x.meeting_id
+            ) x WHERE x.who <> '' OR x.who_en <> '' GROUP BY x.meeting_id
         ), documents AS (
             SELECT d.meeting_id,
                 string_agg(d.kind || ': ' || a.name_ja, '; ' ORDER BY d.kind, a.name_ja, a.slug) AS labels,

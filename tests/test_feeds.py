@@ -93,3 +93,92 @@ def test_the_feed_costs_the_same_for_many_records(client, django_assert_num_quer
         make_meeting(name_ja=f"会議{i}", body=make_body())
     with django_assert_num_queries(len(few)):
         assert len(entries(client, reverse("alliance:feed"))) == 50
+
+
+# --- valid Atom (RFC 4287), as a feed reader reads it (issue 23, item 7) -------------------
+
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+
+def rfc4287_problems(xml: bytes) -> list[str]:
+    """What RFC 4287 requires of a feed and its entries (section 4.1), checked element by element."""
+    import re
+    from urllib.parse import urlsplit
+
+    feed = ET.fromstring(xml)
+    problems = []
+
+    def one(parent, name, where):
+        found = parent.findall(f"{ATOM}{name}")
+        if len(found) != 1:
+            problems.append(f"{where}: {len(found)} atom:{name}")
+        return found[0] if found else None
+
+    def absolute(iri, where):
+        parts = urlsplit(iri or "")
+        if not (parts.scheme and (parts.netloc or parts.scheme in ("tag", "urn"))):
+            problems.append(f"{where}: id {iri!r} is not an absolute IRI")
+
+    def date(element, where):
+        if element is not None and not re.match(RFC3339, element.text or ""):
+            problems.append(f"{where}: {element.text!r} is not an RFC 3339 date")
+
+    absolute(getattr(one(feed, "id", "feed"), "text", ""), "feed")
+    one(feed, "title", "feed")
+    date(one(feed, "updated", "feed"), "feed")
+    if not any(link.get("rel") == "self" for link in feed.findall(f"{ATOM}link")):
+        problems.append("feed: no link rel=self")
+    feed_author = feed.find(f"{ATOM}author")
+    if feed_author is not None and not (feed_author.findtext(f"{ATOM}name") or "").strip():
+        problems.append("feed: an author without a name")
+    ids = []
+    for i, entry in enumerate(feed.iter(f"{ATOM}entry")):
+        where = f"entry {i}"
+        entry_id = one(entry, "id", where)
+        absolute(getattr(entry_id, "text", ""), where)
+        ids.append(getattr(entry_id, "text", ""))
+        one(entry, "title", where)
+        date(one(entry, "updated", where), where)
+        date(entry.find(f"{ATOM}published"), where)
+        if feed_author is None and entry.find(f"{ATOM}author") is None:
+            problems.append(f"{where}: no atom:author, and the feed has none")
+        alternates = [link for link in entry.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"]
+        if not alternates and entry.find(f"{ATOM}content") is None:
+            problems.append(f"{where}: neither content nor a link rel=alternate")
+    if len(set(ids)) != len(ids):
+        problems.append("entry ids repeat")
+    return problems
+
+
+def test_the_check_finds_what_rfc_4287_forbids():
+    bad = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>/x/</id><updated>2026-01-01</updated>'
+        b"<entry><title>a</title><id>/a/#1</id><updated>2026-01-01T00:00:00Z</updated></entry></feed>"
+    )
+    problems = rfc4287_problems(bad)
+    assert "feed: id '/x/' is not an absolute IRI" in problems
+    assert "entry 0: id '/a/#1' is not an absolute IRI" in problems
+    assert "feed: no link rel=self" in problems and "entry 0: no atom:author, and the feed has none" in problems
+    assert "feed: '2026-01-01' is not an RFC 3339 date" in problems
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/en/feed/", "/bodies/scc/feed/", "/en/bodies/scc/feed/"])
+def test_the_seeded_feeds_are_valid_atom_with_absolute_ids_an_author_and_unique_titles(client, seeded, url):
+    import re
+
+    import feedparser
+
+    response = client.get(url)
+    assert rfc4287_problems(response.content) == []
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.author_detail.name and parsed.feed.id.startswith("http://testserver/")
+    entries = parsed.entries
+    assert entries, url
+    assert all(e.id.startswith("http://testserver/") and e.link.startswith("http://testserver/") for e in entries)
+    titles = [e.title for e in entries]
+    assert len(set(titles)) == len(titles), sorted(t for t in titles if titles.count(t) > 1)
+    if url.startswith("/en/"):
+        japanese = [t for t in [*titles, parsed.feed.title, parsed.feed.author_detail.name] if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", t)]
+        assert not japanese, japanese

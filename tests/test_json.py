@@ -100,13 +100,14 @@ def test_partial_dates_in_json_carry_precision_and_period(client):
 def test_a_detail_in_json_carries_its_columns_and_citations(client):
     source = make_source(slug="white-paper-2025")
     body = make_body(slug="scc", name_ja="日米安全保障協議委員会", established="1960")
-    make_citation(body=body, source=source, locator="図表III-2-1-5", quote="日米安全保障協議委員会", field="established")
+    citation = make_citation(body=body, source=source, locator="図表III-2-1-5", quote="日米安全保障協議委員会", field="established")
     response, raw = fetch(client, reverse("alliance:body-detail-json", args=["scc"]))
     record = json.loads(raw)
     assert record["slug"] == "scc" and record["established_precision"] == "year"
     assert record["url"] == "http://testserver/bodies/scc/"
     assert record["citations"] == [
-        {"source_slug": "white-paper-2025", "locator": "図表III-2-1-5", "quote": "日米安全保障協議委員会", "field": "established"}
+        {"source_slug": "white-paper-2025", "locator": "図表III-2-1-5", "quote": "日米安全保障協議委員会", "field": "established",
+         "key": citation.key}
     ]
     assert client.get(reverse("alliance:body-detail-json", args=["nope"])).status_code == 404
 

@@ -65,3 +65,60 @@ def test_the_xlsx_keeps_every_date_as_written_in_libreoffice(client, agreements,
         ("y", "1960", "1960-12-31"), ("m", "2009-11", "2009-11-30"), ("d", "2017-04-25", "2017-04-25"),
     ]
     assert rows[0]["name_ja"] == "=1+2", "a text cell keeps its text and is not run"
+
+
+def test_without_an_import_filter_libreoffice_ignores_the_bom(client, agreements, tmp_path):
+    """What the README and the codebook tell spreadsheet users: opened as it is, LibreOffice
+    guesses the CSV's encoding and garbles the Japanese; the XLSX, or the Text Import
+    dialog with UTF-8 chosen, reads it right."""
+    make_agreement(slug="ja", signed="1996", name_ja="日米地位協定")
+    raw = b"".join(client.get(reverse("alliance:agreement-csv"), {"sort": "signed"}).streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    source = tmp_path / "plain.csv"
+    source.write_bytes(raw)
+    out = tmp_path / "out"
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", "xlsx", "--outdir", str(out), str(source)],
+        check=True, capture_output=True, timeout=120,
+    )
+    sheet = openpyxl.load_workbook(next(out.iterdir())).active
+    names = [str(c.value) for c in sheet["C"]]
+    assert "日米地位協定" not in names, "LibreOffice now reads the BOM: update the README and the codebook"
+
+
+def test_with_the_utf8_filter_a_year_is_a_number_and_a_day_a_date(client, agreements, tmp_path):
+    raw = b"".join(client.get(reverse("alliance:agreement-csv"), {"sort": "signed"}).streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(convert(tmp_path, "a.csv", raw, "xlsx", "CSV:44,34,76,1"))).active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    signed = [row[header.index("signed")] for row in sheet.iter_rows(min_row=2)]
+    assert [c.data_type for c in signed] == ["n", "s", "d"]
+
+
+def test_every_xlsx_export_round_trips_through_libreoffice_unchanged(client, tmp_path):
+    """Each export's XLSX, opened and saved as CSV by LibreOffice (one run for all of them),
+    holds every cell exactly as written."""
+    from alliance.public.entities import EXPORTS
+
+    from .test_lists import fill
+
+    fill(3)
+    folder = tmp_path / "xlsx"
+    folder.mkdir()
+    written = {}
+    for name, entity in EXPORTS.items():
+        raw = b"".join(client.get(reverse(f"alliance:{name}-xlsx")).streaming_content)
+        (folder / f"{entity.path}.xlsx").write_bytes(raw)
+        sheet = openpyxl.load_workbook(io.BytesIO(raw), read_only=True).active
+        written[entity.path] = [["" if c.value is None else c.value for c in row] for row in sheet.iter_rows()]
+    out = tmp_path / "out"
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76,1', "--outdir", str(out),
+         *sorted(str(p) for p in folder.iterdir())],
+        check=True, capture_output=True, timeout=300,
+    )
+    for path, rows in written.items():
+        text = (out / f"{path}.csv").read_bytes().decode("utf-8-sig")
+        assert list(csv.reader(io.StringIO(text, newline=""))) == rows, path
+    assert len(written) == len(EXPORTS) >= 9

@@ -24,11 +24,12 @@ from .factories import (
     make_person,
     make_post,
     make_seat,
+    make_tenure,
 )
 
 pytestmark = pytest.mark.django_db
 LISTS = ["agreement", "body", "seat", "person", "meeting", "event"]
-EXPORT_ONLY = ["attendee", "citation", "source"]
+EXPORT_ONLY = ["attendee", "citation", "source", "organization", "post", "tenure", "agreement_relation", "meeting_document", "body_link"]
 
 
 def urls_of(name):
@@ -48,7 +49,10 @@ def fill(n):
         body = make_body(name_ja=f"協議体{i}", parent=make_body(name_ja=f"上位{i}"), legal_basis=agreement)
         make_seat(body=body, post=make_post(name_ja=f"役職{i}"), level="dg")
         meeting = make_meeting(name_ja=f"会議{i}", body=body, start=f"{2000 + i % 25}")
-        make_participation(meeting=meeting, person=make_person(name_ja=f"人物{i}"), post=make_post())
+        person = make_person(name_ja=f"人物{i}")
+        make_participation(meeting=meeting, person=person, post=make_post())
+        ministry = make_organization(name_ja=f"組織{i}", parent=japan)
+        make_tenure(person=person, post=make_post(name_ja=f"役職{i}の2", organization=ministry), start=f"{2000 + i % 25}", end=f"{2001 + i % 25}")
         MeetingDocument.objects.create(meeting=meeting, agreement=agreement, kind="signed", status="published")
         make_citation(meeting=meeting)
         make_body_link(from_body=body, to_body=body.parent, label_ja="相互調整")
@@ -75,6 +79,20 @@ def test_a_list_and_its_csv_run_as_many_queries_for_200_rows_as_for_5(client, na
             response = client.get(url)
             if response.streaming:
                 assert b"".join(response.streaming_content).count(b"\r\n") > 200 or name == "seat"
+
+
+def test_the_export_only_csvs_and_xlsx_run_as_many_queries_for_40_rows_as_for_4(client, django_assert_num_queries):
+    urls = [reverse(f"alliance:{name}-{kind}") for name in EXPORT_ONLY for kind in ("csv", "xlsx")]
+    fill(4)
+    counts = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as ctx:
+            b"".join(client.get(url).streaming_content)
+        counts[url] = len(ctx)
+    fill(36)
+    for url in urls:
+        with django_assert_num_queries(counts[url]):
+            b"".join(client.get(url).streaming_content)
 
 
 def test_keyset_pages_walk_every_row_once_in_order_and_back(client):

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from alliance.public.entities import ENTITIES, EXPORTS
+from alliance.public.openapi import schema_name
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def test_every_export_and_detail_is_described_with_its_parameters_and_columns(sp
             operation = spec["paths"][reverse(f"alliance:{entity.name}-{kind}")]["get"]
             names = {p["name"] for p in operation["parameters"]}
             assert {"q", "sort", *(n for flt in entity.filters for n in flt.params)} <= names
-        row = spec["components"]["schemas"][entity.name.title() + "Row"]
+        row = spec["components"]["schemas"][schema_name(entity, "Row")]
         assert list(row["properties"]) == entity.headers
         assert all(p["description"] for p in row["properties"].values())
     for entity in ENTITIES.values():
@@ -43,16 +44,16 @@ def test_the_json_of_every_export_and_detail_matches_its_schema(client, spec, se
     for entity in EXPORTS.values():
         page = json.loads(client.get(reverse(f"alliance:{entity.name}-json")).content)
         assert page["rows"], entity.name
-        validator(spec, entity.name.title() + "Page").validate(page)
+        validator(spec, schema_name(entity, "Page")).validate(page)
         response = client.get(reverse(f"alliance:{entity.name}-ndjson"))
-        row = validator(spec, entity.name.title() + "Row")
+        row = validator(spec, schema_name(entity, "Row"))
         for line in b"".join(response.streaming_content).decode().splitlines():
             row.validate(json.loads(line))
     for entity in ENTITIES.values():
         if entity.detailed:
             record = entity.public().first()
             detail = json.loads(client.get(reverse(f"alliance:{entity.name}-detail-json", args=[record.slug])).content)
-            validator(spec, entity.name.title() + "Detail").validate(detail)
+            validator(spec, schema_name(entity, "Detail")).validate(detail)
 
 
 def test_the_codebook_lists_every_export_column_and_code_in_both_languages(client):

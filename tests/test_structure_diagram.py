@@ -43,7 +43,7 @@ def test_the_acm_is_drawn_as_an_svg_with_its_levels_top_down_a_box_per_part_and_
     response = client.get(reverse("alliance:structure"))
     html = response.content.decode()
     drawing = svg(html)
-    assert 'role="img"' in drawing and "<title" in drawing and "<desc" in drawing
+    assert 'role="group"' in drawing and "<title" in drawing and "<desc" in drawing
     assert "同盟調整メカニズム" in texts(re.search(r"<title[^>]*>.*?</title>", drawing).group(0))
     # a box per part drawn, each linking to its body page
     drawn = {part["body"].slug for part in response.context["parts"]}

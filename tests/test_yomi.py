@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def names_in_list(client, name, **params):
     html = client.get(reverse(f"alliance:{name}-list"), {"nocache": "1", **params}).content.decode()
-    return re.findall(r'<td><a href="/[a-z]+/[\w-]+/">([^<]+)</a>', html)
+    return re.findall(r'<td[^>]*><a href="/[a-z]+/[\w-]+/">([^<]+)</a>', html)
 
 
 def test_people_are_listed_in_gojuon_order(client, seeded):

@@ -288,6 +288,13 @@ class Seat(Record):
         member = self.member
         return member.name_ja if member is not None else "—"
 
+    @property
+    def title(self) -> str:
+        """What its page, its citation and the feeds call it: the body and the member, in
+        the active language ("日米安全保障協議委員会 — 外務大臣")."""
+        member = self.member
+        return f"{self.body.name} — {member.name if member is not None else '—'}"
+
 
     def clean(self):
         errors = check_not_before(self, "end", "start", _("終了日が開始日より前です。"))

@@ -8,7 +8,7 @@ a formula gets a leading ``'``.
 
 import re
 
-from ..partial_dates import PartialDate
+from ..partial_dates import _QUALIFIER_EN, _QUALIFIER_JA_MONTH, _QUALIFIER_JA_YEAR, PartialDate
 
 # Spreadsheets run a cell that starts with one of these, in ASCII or full width...
 FORMULA_CHARS = "-=+@－＝＋＠"
@@ -80,6 +80,41 @@ SQL_FUNCTIONS = [
             WHEN 'fiscal_year' THEN (day + interval '1 year' - interval '1 day')::date
             WHEN 'month' THEN (day + interval '1 month' - interval '1 day')::date
             WHEN 'day' THEN day
+        END
+    $$
+    """,
+]
+
+
+def _qualifiers(table: dict) -> str:
+    return " ".join(f"WHEN '{key}' THEN '{value}'" for key, value in table.items())
+
+
+# A partial date as PartialDate.ja() and .en() write it, for the titles composed in SQL.
+SQL_FUNCTIONS += [
+    f"""
+    CREATE OR REPLACE FUNCTION alliance_partial_date_ja(day date, prec text, qual text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE prec
+            WHEN 'year' THEN to_char(day, 'FMYYYY') || '年' || CASE qual {_qualifiers(_QUALIFIER_JA_YEAR)} ELSE '' END
+            WHEN 'fiscal_year' THEN to_char(day, 'FMYYYY') || '年度' || CASE qual {_qualifiers(_QUALIFIER_JA_YEAR)} ELSE '' END
+            WHEN 'month' THEN to_char(day, 'FMYYYY') || '年' || to_char(day, 'FMMM') || '月'
+                || CASE qual {_qualifiers(_QUALIFIER_JA_MONTH)} ELSE '' END
+            WHEN 'day' THEN to_char(day, 'FMYYYY') || '年' || to_char(day, 'FMMM') || '月' || to_char(day, 'FMDD') || '日'
+        END
+    $$
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION alliance_partial_date_en(day date, prec text, qual text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN prec = 'day' THEN to_char(day, 'FMDD FMMonth FMYYYY')
+        ELSE CASE WHEN qual IN ({", ".join(f"'{key}'" for key in _QUALIFIER_EN)})
+            THEN CASE qual {_qualifiers(_QUALIFIER_EN)} END || ' ' ELSE '' END
+            || CASE prec
+                WHEN 'year' THEN to_char(day, 'FMYYYY')
+                WHEN 'fiscal_year' THEN 'FY' || to_char(day, 'FMYYYY')
+                WHEN 'month' THEN to_char(day, 'FMMonth FMYYYY')
+            END
         END
     $$
     """,

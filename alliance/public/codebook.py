@@ -9,6 +9,7 @@ else a label for a column made of another (``signed_from``: the first day of
 
 from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .entities import ENTITIES, EXPORTS
@@ -35,6 +36,8 @@ LABELS = {
     "person_en": _("人物の氏名（英語）"),
     "post_en": _("役職の名称（英語）"),
     "parties_en": _("当事者の名称（英語、; 区切り）"),
+    "first_seen": _("資料でこの役職にあったことが確かめられる最初の日（就任日ではない。会議の日など）"),
+    "last_seen": _("資料でこの役職にあったことが確かめられる最後の日（退任日ではない。会議の日など）"),
 }
 SUFFIXES = [
     ("_en", _("%(base)s（英語）")),
@@ -79,6 +82,20 @@ def column_label(entity, column):
             base = base_label(entity, column.header.removesuffix(suffix))
             return str(template) % {"base": base}
     return column.header
+
+
+def column_description(entity, column):
+    """What the column holds, in a sentence: its meaning, its type and its codes (the data
+    package's field description, the codebook's row)."""
+    parts = [str(column_label(entity, column)), str(TYPES[column.type])]
+    if column.codes:
+        codes = ", ".join(f"{code} = {label}" for code, label in column.codes)
+        parts.append(gettext("コード: %(codes)s") % {"codes": codes})
+    if column.references:
+        target = EXPORTS[column.references]
+        parts.append(gettext("%(path)s の %(key)s と結合できる") % {
+            "path": f"{target.path}.csv", "key": "slug" if "slug" in target.headers else "key"})
+    return " — ".join(parts)
 
 
 def exports():

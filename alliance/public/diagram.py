@@ -493,7 +493,7 @@ def _svg(prefix, width, height, title, desc, body) -> str:
     # one is drawn at a phone's width.
     largest = width * (1 if prefix == "narrow" else 1.3)
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram-{prefix}" role="img" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram-{prefix}" role="group" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" style="max-width:{largest:.0f}px" font-family="{FONT}" '
         f'aria-labelledby="{prefix}-title {prefix}-desc">'
         f'<title id="{prefix}-title">{escape(title)}</title><desc id="{prefix}-desc">{escape(desc)}</desc>'

@@ -13,6 +13,7 @@ so a page deep into a large table costs what the first page costs.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime
 import json
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,8 @@ from ..partial_dates import PartialDate, Precision, overlaps_q
 from .search import normalize_query, search_q
 
 PAGE_SIZE = 50
+# The most rows one JSON page (or list page) holds, whatever ``limit`` asks for.
+MAX_PAGE_SIZE = 500
 FACET_LIMIT = 40
 
 
@@ -628,9 +631,32 @@ class Entity:
     def read(self, params) -> ListState:
         return ListState(self, params)
 
+    chosen = False  # a copy narrowed to the columns a data user chose (``choose``)
+    unknown_fields: tuple = ()
+
+    def choose(self, raw) -> Entity:
+        """This entity with only the columns named in ``fields`` (comma-separated, in the
+        order given; unknown names are left out). Without any known name: all columns."""
+        if not raw:
+            return self
+        wanted = list(dict.fromkeys(name.strip() for name in raw[:2000].split(",") if name.strip()))
+        by_header = {column.header: column for column in self.columns}
+        chosen = [by_header[name] for name in wanted if name in by_header]
+        if not chosen:
+            return self
+        narrowed = copy.copy(self)
+        narrowed.columns = chosen
+        narrowed.chosen = True
+        narrowed.unknown_fields = tuple(name[:40] for name in wanted if name not in by_header)
+        return narrowed
+
     @property
     def verbose_name_plural(self):
         return self.model._meta.verbose_name_plural
+
+
+# What a list's links carry besides its filters: the page size and the chosen columns.
+CARRIED = ("limit", "fields")
 
 
 @dataclass
@@ -648,6 +674,7 @@ class ListState:
             value = flt.read(params, self.notices)
             if value is not None:
                 self.values[flt.param] = value
+        self.page_size = self._page_size(params.get("limit"))
         sort = params.get("sort") or self.entity.default_sort
         if sort not in self.entity.sorts:
             if params.get("sort"):
@@ -670,6 +697,19 @@ class ListState:
                 except BadValue as exc:
                     self.notices.append(str(exc))
                 break
+
+    def _page_size(self, raw) -> int:
+        """``limit``: rows a page, 1 to MAX_PAGE_SIZE (more is cut to it, a bad value ignored)."""
+        raw = (raw or "").strip()
+        if not raw:
+            return PAGE_SIZE
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+            self.notices.append(_("件数「%(value)s」は使えないため、%(n)s件ずつにしています。") % {"value": raw[:20], "n": PAGE_SIZE})
+            return PAGE_SIZE
+        if int(raw) > MAX_PAGE_SIZE:
+            self.notices.append(_("1ページは最大%(n)s件です。") % {"n": MAX_PAGE_SIZE})
+            return MAX_PAGE_SIZE
+        return int(raw)
 
     def _cursor_type(self):
         """The Python type a cursor must carry for the chosen sort column."""
@@ -712,11 +752,11 @@ class ListState:
         if any(flt.in_sort_index and flt.param in self.values for flt in self.entity.filters):
             # The page's ids first, from an index alone (the rows it skips, with a period
             # in date order maybe most of the table, are never read), then its own rows.
-            ids = qs.order_by(*order).values("pk")[: PAGE_SIZE + 1]
+            ids = qs.order_by(*order).values("pk")[: self.page_size + 1]
             qs = qs.filter(pk__in=Subquery(ids))
-        rows = list(qs.order_by(*order)[: PAGE_SIZE + 1])
-        more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
+        rows = list(qs.order_by(*order)[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
         if reverse:
             rows.reverse()
         self.entity.prepare_rows(rows)
@@ -813,7 +853,7 @@ class ListState:
     def query_string(self, **changes) -> str:
         """The current query string with some parameters changed (None removes one)."""
         keep = {}
-        for key in ["q", "sort", *self.param_names()]:
+        for key in ["q", "sort", *self.param_names(), *CARRIED]:
             value = self.params.get(key)
             if value:
                 keep[key] = value

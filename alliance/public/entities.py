@@ -8,6 +8,7 @@ other in models/base.py, so neither is written here.
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
@@ -229,9 +230,15 @@ class BodyEntity(Entity):
         )
 
     def detail_context(self, obj):
+        # A seat whose end has passed is a former seat: listed apart, with its dates,
+        # not beside the seats the body has today.
+        today = timezone.localdate()
         seats = list(obj.seats.all())
+        former = [s for s in seats if s.end is not None and s.end.end < today]
+        current = [s for s in seats if s not in former]
         return {
-            "sides": [(label, [s for s in seats if s.side == value]) for value, label in Side.choices],
+            "sides": [(label, [s for s in current if s.side == value]) for value, label in Side.choices],
+            "former_seats": former,
             "feed_href": reverse("alliance:body-feed", args=[obj.slug]),
         }
 
@@ -401,6 +408,43 @@ def one_line(expr):
     return rf"regexp_replace(btrim({expr}, E' \t\r\n'), E'[ \t]*[\r\n]+[ \t\r\n]*', '; ', 'g')"
 
 
+def _sql_text(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def meeting_title_sql():
+    """(Japanese, English) SQL of Meeting.title over the meeting ``m``, its published body
+    ``b`` and its stored labels (``labels.attendees_en``: its attendees as the English
+    title names them): its name where it has one of its own (an English name), else a
+    title composed from its body, session, date, place (and attendees). A test holds it to
+    Meeting.title for every seeded meeting."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        kinds = " ".join(f"WHEN {_sql_text(value)} THEN {_sql_text(label)}" for value, label in Meeting.Kind.choices)
+    session_ja = "CASE WHEN m.session_number IS NOT NULL AND strpos(m.name_ja, '第' || m.session_number || '回') = 0 THEN '第' || m.session_number || '回' END"
+    date_ja = "alliance_partial_date_ja(m.start_date, NULLIF(m.start_precision, ''), m.start_qualifier)"
+    extra_ja = f"concat_ws('、', {session_ja}, {date_ja}, NULLIF(m.place_ja, ''))"
+    composed_ja = f"m.name_ja || CASE WHEN {extra_ja} <> '' THEN '（' || {extra_ja} || '）' ELSE '' END"
+    ordinal = (
+        "m.session_number || CASE WHEN mod(m.session_number, 100) BETWEEN 10 AND 20 THEN 'th' "
+        "WHEN mod(m.session_number, 10) = 1 THEN 'st' WHEN mod(m.session_number, 10) = 2 THEN 'nd' "
+        "WHEN mod(m.session_number, 10) = 3 THEN 'rd' ELSE 'th' END"
+    )
+    head_en = (
+        "CASE WHEN b.name_en <> '' THEN b.name_en || CASE WHEN m.session_number IS NOT NULL "
+        f"THEN ', ' || {ordinal} || ' meeting' ELSE '' END "
+        f"ELSE (CASE m.kind {kinds} END) || CASE WHEN labels.attendees_en <> '' THEN ': ' || labels.attendees_en ELSE '' END END"
+    )
+    date_en = "alliance_partial_date_en(m.start_date, NULLIF(m.start_precision, ''), m.start_qualifier)"
+    composed_en = f"concat_ws(', ', NULLIF({head_en}, ''), NULLIF(m.place_en, ''), {date_en})"
+    own = "m.name_en <> ''"
+    return (
+        f"CASE WHEN {own} THEN COALESCE(NULLIF(m.name_ja, ''), m.name_en) ELSE {composed_ja} END",
+        f"CASE WHEN {own} THEN m.name_en ELSE {composed_en} END",
+    )
+
+
 class MeetingEntity(Entity):
     name = "meeting"
     path = "meetings"
@@ -458,6 +502,8 @@ class MeetingEntity(Entity):
         text("name_ja", "m.name_ja"),
         text("name_en", "m.name_en"),
         code("name_en_basis", "NULLIF(m.name_en_basis, '')", NameBasis.choices),
+        text("title_ja", meeting_title_sql()[0], description=_("ページに示す表題（日本語）。固有の名称がない会議は、協議体・回・日付・場所から組み立てたもの")),
+        text("title_en", meeting_title_sql()[1], description=_("ページに示す表題（英語）。固有の名称がない会議は、協議体・回・場所・日付・出席者から組み立てたもの")),
         text("body", "b.name_ja"),
         text("body_en", "b.name_en"),
         slug_of("body_slug", "b.slug", "body"),
@@ -486,11 +532,15 @@ class MeetingEntity(Entity):
         LEFT JOIN alliance_meeting_export labels ON labels.meeting_id = m.id"""
 
     def csv_sql(self):
+        if self.chosen:  # some columns only: computed here, as the XLSX's are
+            return super().csv_sql()
         from .maintained import csv_sql
 
         return csv_sql(self)
 
     def json_sql(self):
+        if self.chosen:
+            return super().json_sql()
         from .maintained import json_sql
 
         return json_sql(self)
@@ -532,6 +582,7 @@ class AttendeeEntity(Entity):
         return self.model.objects.published()
 
     columns = export_columns(
+        code("key", "m.slug || '/' || p.position", description=_("出席者のキー（会議のスラッグ/表示順）。出典の record_slug と同じ形")),
         slug_of("meeting_slug", "m.slug", "meeting"),
         text("meeting", "m.name_ja"),
         text("meeting_en", "m.name_en"),
@@ -546,10 +597,10 @@ class AttendeeEntity(Entity):
         slug_of("person_slug", "pe.slug", "person"),
         text("post", "po.name_ja"),
         text("post_en", "po.name_en"),
-        text("post_slug", "po.slug"),
+        slug_of("post_slug", "po.slug", "post"),
         text("organization", "o.name_ja"),
         text("organization_en", "o.name_en"),
-        text("organization_slug", "o.slug"),
+        slug_of("organization_slug", "o.slug", "organization"),
         text("name_text", "CASE WHEN p.person_id IS NULL THEN NULLIF(p.name_text, '') END"),
         text("role", "NULLIF(p.role, '')"),
     )
@@ -604,6 +655,26 @@ NATURAL_KEYS = {
 }
 
 
+# The export that holds each kind of cited record, where its name differs from the
+# citation's foreign key: an attendee is cited as a participation.
+CITED_EXPORT = {"participation": "attendee"}
+
+
+def record_key_header(cited_as: str) -> str:
+    """The citations' column that holds the key of a record of this kind, named after the
+    export it joins: ``agreement_slug``, ``attendee_key`` (records without a slug)."""
+    name = CITED_EXPORT.get(cited_as, cited_as)
+    return f"{name}_key" if cited_as in NATURAL_KEYS else f"{name}_slug"
+
+
+def cited_record_keys():
+    """(entry, the SQL of its key over the citation's joins), one per citable model."""
+    return [
+        (entry, NATURAL_KEYS[entry.cited_as][1] if entry.cited_as in NATURAL_KEYS else f"r_{entry.cited_as}.slug")
+        for entry in CITABLE
+    ]
+
+
 def cited_record_sql():
     """(joins, record_type expression, record_slug expression), one branch per citable model."""
     joins, types, slugs = [], [], []
@@ -646,6 +717,22 @@ class CitationEntity(Entity):
         text("locator", "c.locator"),
         text("quote", "c.quote"),
         code("key", "c.key"),
+        # The record's key again, in the column of its kind: a foreign key to that export.
+        *[
+            Column(
+                record_key_header(entry.cited_as),
+                f"CASE WHEN c.{entry.cited_as}_id IS NOT NULL THEN {slug} END",
+                cell=f"alliance_csv_cell(CASE WHEN c.{entry.cited_as}_id IS NOT NULL THEN {slug} END)",
+                references=CITED_EXPORT.get(entry.cited_as, entry.cited_as),
+                description=format_lazy(
+                    _("record_type が {kind} のとき、その記録のキー（{path} の {key} と結合できる）"),
+                    kind=entry.cited_as,
+                    path=f"{CITED_EXPORT.get(entry.cited_as, entry.cited_as)}",
+                    key="key" if entry.cited_as in NATURAL_KEYS else "slug",
+                ),
+            )
+            for entry, slug in cited_record_keys()
+        ],
     )
     csv_from = f"""FROM sel JOIN alliance_citation c ON c.id = sel.id
         JOIN alliance_source s ON s.id = c.source_id
@@ -731,10 +818,19 @@ class EventEntity(Entity):
 
 
 class OrganizationEntity(Entity):
+    """A detail page each, and the whole list as exports (no list page)."""
+
     name = "organization"
     path = "organizations"
     model = Organization
     listed = False
+    exported = True
+    filters = [
+        ChoiceFilter("country", _("国"), "country", Country.choices),
+        ChoiceFilter("kind", _("種別"), "kind", Organization.Kind.choices),
+    ]
+    sorts = {"name": Sort(_("名称"), "name_sort", english="name_sort_en")}
+    default_sort = "name"
     columns = export_columns(
         text("slug", "o.slug"),
         text("name_ja", "o.name_ja"),
@@ -744,7 +840,7 @@ class OrganizationEntity(Entity):
         code("country", "o.country", Country.choices),
         text("parent", "parent.name_ja"),
         text("parent_en", "parent.name_en"),
-        text("parent_slug", "parent.slug"),
+        slug_of("parent_slug", "parent.slug", "organization"),
         permalink("url", "o"),
     )
     csv_from = f"""FROM sel JOIN alliance_organization o ON o.id = sel.id
@@ -761,10 +857,19 @@ class OrganizationEntity(Entity):
 
 
 class PostEntity(Entity):
+    """A detail page each, and the whole list as exports (no list page)."""
+
     name = "post"
     path = "posts"
     model = Post
     listed = False
+    exported = True
+    filters = [
+        ChoiceFilter("country", _("国"), "country", Country.choices),
+        RelatedFilter("organization", _("組織"), "organization", Organization),
+    ]
+    sorts = {"name": Sort(_("名称"), "name_sort", english="name_sort_en")}
+    default_sort = "name"
     columns = export_columns(
         text("slug", "po.slug"),
         text("name_ja", "po.name_ja"),
@@ -773,7 +878,7 @@ class PostEntity(Entity):
         code("country", "po.country", Country.choices),
         text("organization", "o.name_ja"),
         text("organization_en", "o.name_en"),
-        text("organization_slug", "o.slug"),
+        slug_of("organization_slug", "o.slug", "organization"),
         permalink("url", "po"),
     )
     csv_from = f"""FROM sel JOIN alliance_post po ON po.id = sel.id
@@ -842,6 +947,127 @@ class SourceEntity(Entity):
         return {"segments": segments, "unplaced": unplaced, "citing": [(c, public_record_url(c)) for c in citations]}
 
 
+# --- records shown on other records' pages: exports only -----------------------------
+# So that every citation joins a row of a download: tenures (on people's and posts'
+# pages), relations between agreements, documents of meetings and links between bodies.
+
+
+class ExportOnly(Entity):
+    listed = False
+    exported = True
+    detailed = False
+    sorts = {"id": Sort(_("登録順"), "id")}
+    default_sort = "id"
+
+
+class TenureEntity(ExportOnly):
+    """A person in a post, as the sources show them: the first and last days the five texts
+    show the person in the post (not a term of office)."""
+
+    name = "tenure"
+    path = "tenures"
+    model = Tenure
+    # Not "terms of office": the dates are what the sources show, not the term.
+    verbose_name_plural = _("役職にあった人物（資料に見える期間）")
+    search_fields = ("person__search_text", "post__search_text")
+    filters = [RelatedFilter("person", _("人物"), "person", Person), RelatedFilter("post", _("役職"), "post", Post)]
+    columns = export_columns(
+        text("slug", "t.slug"),
+        slug_of("person_slug", "pe.slug", "person"),
+        text("person", "pe.name_ja"),
+        text("person_en", "pe.name_en"),
+        slug_of("post_slug", "po.slug", "post"),
+        text("post", "po.name_ja"),
+        text("post_en", "po.name_en"),
+        partial_date("first_seen", "t", "start"),
+        partial_date("last_seen", "t", "end"),
+    )
+    # Tenure's published(): the tenure, its person and its post.
+    csv_from = """FROM sel JOIN alliance_tenure t ON t.id = sel.id
+        JOIN alliance_person pe ON pe.id = t.person_id
+        JOIN alliance_post po ON po.id = t.post_id"""
+
+
+class AgreementRelationEntity(ExportOnly):
+    """A typed link between two agreements, read from its subject ("supersedes")."""
+
+    name = "agreement_relation"
+    path = "agreement-relations"
+    model = AgreementRelation
+    search_fields = ("subject__search_text", "object__search_text")
+    filters = [ChoiceFilter("kind", _("関係"), "kind", AgreementRelation.Kind.choices)]
+    columns = export_columns(
+        code("key", "s.slug || '/' || r.kind || '/' || o.slug",
+             description=_("関係のキー（主体のスラッグ/関係/対象のスラッグ）。出典の record_slug と同じ形")),
+        slug_of("subject_slug", "s.slug", "agreement"),
+        text("subject", "s.name_ja"),
+        text("subject_en", "s.name_en"),
+        code("kind", "r.kind", AgreementRelation.Kind.choices),
+        slug_of("object_slug", "o.slug", "agreement"),
+        text("object", "o.name_ja"),
+        text("object_en", "o.name_en"),
+    )
+    csv_from = """FROM sel JOIN alliance_agreementrelation r ON r.id = sel.id
+        JOIN alliance_agreement s ON s.id = r.subject_id
+        JOIN alliance_agreement o ON o.id = r.object_id"""
+
+
+class MeetingDocumentEntity(ExportOnly):
+    """A document signed, approved, issued or adopted at a meeting."""
+
+    name = "meeting_document"
+    path = "meeting-documents"
+    model = MeetingDocument
+    search_fields = ("meeting__search_text", "agreement__search_text")
+    filters = [
+        RelatedFilter("meeting", _("会議"), "meeting", Meeting),
+        ChoiceFilter("kind", _("扱い"), "kind", MeetingDocument.Kind.choices),
+    ]
+    columns = export_columns(
+        code("key", "m.slug || '/' || d.kind || '/' || a.slug",
+             description=_("会議の文書のキー（会議のスラッグ/扱い/文書のスラッグ）。出典の record_slug と同じ形")),
+        slug_of("meeting_slug", "m.slug", "meeting"),
+        text("meeting", "m.name_ja"),
+        code("kind", "d.kind", MeetingDocument.Kind.choices),
+        slug_of("agreement_slug", "a.slug", "agreement"),
+        text("agreement", "a.name_ja"),
+        text("agreement_en", "a.name_en"),
+    )
+    csv_from = """FROM sel JOIN alliance_meetingdocument d ON d.id = sel.id
+        JOIN alliance_meeting m ON m.id = d.meeting_id
+        JOIN alliance_agreement a ON a.id = d.agreement_id"""
+
+
+class BodyLinkEntity(ExportOnly):
+    """A typed link from one body to another, for a time (the structure diagram draws them)."""
+
+    name = "body_link"
+    path = "body-links"
+    model = BodyLink
+    search_fields = ("from_body__search_text", "to_body__search_text", "label_ja", "label_en")
+    filters = [
+        ChoiceFilter("kind", _("関係"), "kind", BodyLink.Kind.choices),
+        RelatedFilter("body", _("協議体"), "from_body", Body),
+    ]
+    columns = export_columns(
+        text("slug", "l.slug"),
+        slug_of("from_body_slug", "f.slug", "body"),
+        text("from_body", "f.name_ja"),
+        text("from_body_en", "f.name_en"),
+        code("kind", "l.kind", BodyLink.Kind.choices),
+        slug_of("to_body_slug", "t.slug", "body"),
+        text("to_body", "t.name_ja"),
+        text("to_body_en", "t.name_en"),
+        text("label_ja", "NULLIF(l.label_ja, '')"),
+        text("label_en", "NULLIF(l.label_en, '')"),
+        partial_date("start", "l", "start"),
+        partial_date("end", "l", "end"),
+    )
+    csv_from = """FROM sel JOIN alliance_bodylink l ON l.id = sel.id
+        JOIN alliance_body f ON f.id = l.from_body_id
+        JOIN alliance_body t ON t.id = l.to_body_id"""
+
+
 # What a citation's public link needs: its record and, for a record without a page of
 # its own, the record whose page shows it.
 CITED_RECORD_PATHS = (
@@ -906,6 +1132,10 @@ ENTITIES = {
         EventEntity(),
         OrganizationEntity(),
         PostEntity(),
+        TenureEntity(),
+        AgreementRelationEntity(),
+        MeetingDocumentEntity(),
+        BodyLinkEntity(),
     )
 }
 # The entities with a public list, in the order the site shows them.

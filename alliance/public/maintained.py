@@ -45,24 +45,33 @@ JSON_TABLE = "alliance_meeting_export_json"
 # documents by kind, then name). Only published attendees, people, posts, organizations,
 # documents and agreements are named.
 LABELS_SQL = f"""
-    SELECT t.id AS meeting_id, att.labels AS attendees, doc.labels AS documents, doc.slugs AS document_slugs
+    SELECT t.id AS meeting_id, att.labels AS attendees, att.labels_en AS attendees_en,
+        doc.labels AS documents, doc.slugs AS document_slugs
     FROM unnest(ids) AS t(id)
     LEFT JOIN (
         SELECT x.meeting_id, string_agg(
             x.side || ': ' || x.who || CASE WHEN x.role <> '' THEN '（' || x.role || '）' ELSE '' END,
-            '; ' ORDER BY x.position) AS labels
+            '; ' ORDER BY x.position) FILTER (WHERE x.who <> '') AS labels,
+            -- As Participation.public_label_en names them in a composed English title.
+            string_agg(x.who_en, '; ' ORDER BY x.position) FILTER (WHERE x.who_en <> '') AS labels_en
         FROM (
             SELECT p.meeting_id, p.position, p.side, p.role, concat_ws(' ',
                 CASE WHEN {published_sql("po")} THEN po.name_ja END,
                 CASE WHEN {published_sql("o")} THEN o.name_ja END,
                 CASE WHEN {published_sql("pe")} THEN pe.name_ja
-                    WHEN p.person_id IS NULL AND p.name_text <> '' THEN p.name_text END) AS who
+                    WHEN p.person_id IS NULL AND p.name_text <> '' THEN p.name_text END) AS who,
+                CASE WHEN {published_sql("pe")} AND pe.name_en <> '' THEN pe.name_en || COALESCE(' (' || c.capacity || ')', '')
+                    WHEN {published_sql("pe")} THEN ''
+                    ELSE COALESCE(c.capacity, '') END AS who_en
             FROM unnest(ids) AS u(id)
             JOIN alliance_participation p ON p.meeting_id = u.id AND {published_sql("p")}
             LEFT JOIN alliance_post po ON po.id = p.post_id
             LEFT JOIN alliance_organization o ON o.id = p.organization_id
             LEFT JOIN alliance_person pe ON pe.id = p.person_id
-        ) AS x WHERE x.who <> '' GROUP BY x.meeting_id
+            CROSS JOIN LATERAL (SELECT COALESCE(
+                CASE WHEN {published_sql("po")} AND po.name_en <> '' THEN po.name_en END,
+                CASE WHEN {published_sql("o")} AND o.name_en <> '' THEN o.name_en END) AS capacity) AS c
+        ) AS x WHERE x.who <> '' OR x.who_en <> '' GROUP BY x.meeting_id
     ) AS att ON att.meeting_id = t.id
     LEFT JOIN (
         SELECT d.meeting_id,
@@ -90,15 +99,15 @@ SOURCES = {
     ),
     "alliance_person": (
         "SELECT p.meeting_id FROM {rows} AS r JOIN alliance_participation p ON p.person_id = r.id",
-        ("name_ja", "status"),
+        ("name_ja", "name_en", "status"),
     ),
     "alliance_post": (
         "SELECT p.meeting_id FROM {rows} AS r JOIN alliance_participation p ON p.post_id = r.id",
-        ("name_ja", "status"),
+        ("name_ja", "name_en", "status"),
     ),
     "alliance_organization": (
         "SELECT p.meeting_id FROM {rows} AS r JOIN alliance_participation p ON p.organization_id = r.id",
-        ("name_ja", "status"),
+        ("name_ja", "name_en", "status"),
     ),
     "alliance_agreement": (
         "SELECT d.meeting_id FROM {rows} AS r JOIN alliance_meetingdocument d ON d.agreement_id = r.id",
@@ -138,6 +147,7 @@ def _table_sql() -> list[str]:
             meeting_id bigint PRIMARY KEY,
             slug text NOT NULL,
             attendees text,
+            attendees_en text,
             documents text,
             document_slugs text{cells}
         )
@@ -160,7 +170,7 @@ def _refresh_sql() -> str:
     """The export rows of the meetings whose ids are in ``ids``, upserted; the rows of
     meetings that no longer exist, deleted."""
     columns, _ = stored_columns()
-    names = ["meeting_id", "slug", "attendees", "documents", "document_slugs", *[_cell(c) for c in columns]]
+    names = ["meeting_id", "slug", "attendees", "attendees_en", "documents", "document_slugs", *[_cell(c) for c in columns]]
     # The same expressions the export once ran at request time, over the same aliases
     # (m the meeting, b its body, labels the labels above); the JSON object is left open
     # for the permalink (json_build_object writes ', ' between pairs and ' : ' in them).
@@ -169,6 +179,7 @@ def _refresh_sql() -> str:
             "m.id AS meeting_id",
             "m.slug",
             "labels.attendees",
+            "labels.attendees_en",
             "labels.documents",
             "labels.document_slugs",
             *[f"{column.sql} AS {_cell(column)}" for column in columns],

@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import licence
 from .codebook import column_label
+from .engine import MAX_PAGE_SIZE, PAGE_SIZE
 from .entities import ENTITIES
 
 # ISO 8601 at its precision, FY and the year for a Japanese fiscal year, and the qualifier
@@ -51,6 +53,41 @@ def list_parameters(entity) -> list[dict]:
     return parameters
 
 
+OPEN_TO_OTHER_SITES = _(
+    "どの書き出しも他のサイトのスクリプトから読めます（CORS: Access-Control-Allow-Origin: *、事前の OPTIONS には 204）。"
+    "JSONのページは次・前のページを本文の next・previous と Link ヘッダー（rel=\"next\"・rel=\"prev\"）で示します。"
+)
+
+
+def fields_parameter(entity) -> dict:
+    return {
+        "name": "fields",
+        "in": "query",
+        "description": _("書き出す列（カンマ区切り、この順で。例: %(example)s）。知らない列名は無視します") % {
+            "example": ",".join(entity.headers[:2])
+        },
+        "schema": {"type": "string"},
+        "style": "form",
+        "explode": False,
+    }
+
+
+def limit_parameter() -> dict:
+    return {
+        "name": "limit",
+        "in": "query",
+        "description": _("1ページの件数（1〜%(max)s、既定%(default)s）") % {"max": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
+    }
+
+
+LINK_HEADER = {
+    "Link": {
+        "description": 'RFC 8288: <…>; rel="next", <…>; rel="prev"',
+        "schema": {"type": "string"},
+    }
+}
+
 CURSORS = [
     {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
     for name, description in [("after", "next page cursor (from `next`)"), ("before", "previous page cursor (from `previous`)")]
@@ -90,8 +127,9 @@ def document() -> dict:
                 "locator": {"type": "string"},
                 "quote": {"type": "string"},
                 "field": {"type": "string"},
+                "key": {"type": "string", "description": "/sources/{source_slug}/#quote-{key}"},
             },
-            "required": ["source_slug", "locator", "quote", "field"],
+            "required": ["source_slug", "locator", "quote", "field", "key"],
         },
     }
     for entity in ENTITIES.values():
@@ -116,13 +154,19 @@ def document() -> dict:
                 },
                 "required": ["count", "next", "previous", "notices", "facets", "csv", "ndjson", "rows"],
             }
-            parameters = list_parameters(entity)
+            parameters = [*list_parameters(entity), fields_parameter(entity)]
             paths[path_of(f"{entity.name}-json")] = {
                 "get": {
                     "operationId": f"{entity.name}_json",
                     "summary": _("%(title)s: JSON（1ページ分）") % {"title": title},
-                    "parameters": parameters + CURSORS,
-                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref(page)}}}},
+                    "parameters": parameters + [limit_parameter()] + CURSORS,
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "headers": LINK_HEADER,
+                            "content": {"application/json": {"schema": ref(page)}},
+                        }
+                    },
                 }
             }
             paths[path_of(f"{entity.name}-ndjson")] = {
@@ -181,7 +225,12 @@ def document() -> dict:
         "info": {
             "title": _("日米同盟レジストリ"),
             "version": "1",
-            "description": _("公開データの書き出し（CSV・JSON・NDJSON）。下書きは含まれません。"),
+            "description": " ".join([
+                str(_("公開データの書き出し（CSV・JSON・NDJSON）。下書きは含まれません。")),
+                str(licence.STATEMENT),
+                str(OPEN_TO_OTHER_SITES),
+            ]),
+            "license": {"name": licence.NAME, "identifier": licence.ID},
         },
         "paths": paths,
         "components": {"schemas": schemas},

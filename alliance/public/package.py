@@ -15,8 +15,10 @@ import zipfile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import export
-from .codebook import column_label
+from ..models import Source
+from ..models.base import english_active
+from . import export, licence
+from .codebook import column_description, column_label
 from .entities import EXPORTS
 
 # As openapi.PARTIAL_DATE: 1996, 2009-11, 2017-04-25, FY2022, 2025-03 end.
@@ -24,7 +26,11 @@ PARTIAL_DATE = r"(FY)?\d{4}(-\d{2}(-\d{2})?)?( (early|mid|late|end))?"
 
 
 def field(entity, column) -> dict:
-    out = {"name": column.header, "title": str(column_label(entity, column))}
+    out = {
+        "name": column.header,
+        "title": str(column_label(entity, column)),
+        "description": str(column_description(entity, column)),
+    }
     if column.type == "integer":
         out["type"] = "integer"
     elif column.type == "boolean":
@@ -57,7 +63,12 @@ def resource(entity, path) -> dict:
         {
             "fields": [c.header],
             # A reference within the same resource is written with an empty name.
-            "reference": {"resource": "" if c.references == entity.name else EXPORTS[c.references].path, "fields": ["slug"]},
+            # Joined on the other export's primary key: its slug, or the key of a record
+            # without one (an attendee, a relation between agreements, a meeting's document).
+            "reference": {
+                "resource": "" if c.references == entity.name else EXPORTS[c.references].path,
+                "fields": primary_key(EXPORTS[c.references]),
+            },
         }
         for c in entity.columns
         if c.references
@@ -82,6 +93,19 @@ def descriptor(paths: dict) -> dict:
         "title": _("日米同盟レジストリ"),
         "description": _("日米同盟の制度（協定、協議体、構成員、会議、出席者）と、その出典（資料・箇所・引用）。公開された記録のみ。"),
         "created": timezone.now().replace(microsecond=0).isoformat(),
+        "licenses": [{"name": licence.ID, "title": licence.TITLE, "path": licence.URL}],
+        # Each source under its own terms (the licence above covers the compilation).
+        "sources": [
+            {
+                "title": " — ".join(p for p in (
+                    source.title_en if english_active() and source.title_en else source.title_ja,
+                    source.part_en if english_active() and source.part_en else source.part,
+                ) if p),
+                **({"path": source.url} if source.url else {}),
+                "licence": (source.licence_en if english_active() and source.licence_en else source.licence),
+            }
+            for source in Source.objects.published().defer("text").order_by("year", "slug")
+        ],
         "resources": [resource(entity, paths[entity.name]) for entity in EXPORTS.values()],
     }
 

@@ -364,7 +364,7 @@ def draw(all_items: list[Item], year: int | None, kinds: tuple[str, ...], link_y
     }
     head = _el("title", escape(title), id="chrono-svg-title") + _el("desc", escape(desc), id="chrono-svg-desc")
     svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chrono-chart" role="img" aria-labelledby="chrono-svg-title chrono-svg-desc"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chrono-chart" role="group" aria-labelledby="chrono-svg-title chrono-svg-desc"'
         f' width="{WIDTH}" height="{_num(total_height)}" viewBox="0 0 {WIDTH} {_num(total_height)}">'
         + head
         + "".join(out)

@@ -38,12 +38,18 @@ def entity_routes(entity):
     return routes
 
 
+# The routes other sites' scripts may read (CORS): the exports, not the pages.
+OPEN = {"csv", "json", "ndjson", "xlsx", "detail-json"}
+
+
 def entity_patterns(entity):
     routes = entity_routes(entity)
-    patterns = [
-        path(f"{entity.path}/{suffix}", view.as_view(entity=entity.name), name=f"{entity.name}-{target}")
-        for suffix, view, target in routes
-    ]
+    patterns = []
+    for suffix, view, target in routes:
+        answer = view.as_view(entity=entity.name)
+        if target in OPEN:
+            answer = views.open_to_other_sites(answer)
+        patterns.append(path(f"{entity.path}/{suffix}", answer, name=f"{entity.name}-{target}"))
     for old in entity.old_paths:
         for suffix, _view, target in routes:
             redirect = RedirectView.as_view(pattern_name=f"alliance:{entity.name}-{target}", permanent=True, query_string=True)
@@ -59,9 +65,21 @@ urlpatterns = [
     path("structure/<slug:slug>/", views.structure, name="structure-of"),
     path("chronology/", views.chronology, name="chronology"),
     path("data/", views.data, name="data"),
-    path("data/datapackage.json", views.datapackage, name="datapackage"),
-    path("data/alliance-registry.zip", views.datapackage_zip, name="datapackage-zip"),
-    path("feed/", views.public_page(ChangesFeed()), name="feed"),
-    path(f"{ENTITIES['body'].path}/<slug:slug>/feed/", views.public_page(ChangesFeed()), name="body-feed"),
-    path("api/openapi.json", views.openapi_document, name="openapi"),
+    path("data/datapackage.json", views.open_to_other_sites(views.datapackage), name="datapackage"),
+    path("data/alliance-registry.zip", views.open_to_other_sites(views.datapackage_zip), name="datapackage-zip"),
+    path("feed/", views.open_to_other_sites(views.public_page(ChangesFeed())), name="feed"),
+    path(
+        f"{ENTITIES['body'].path}/<slug:slug>/feed/",
+        views.open_to_other_sites(views.public_page(ChangesFeed())),
+        name="body-feed",
+    ),
+    path("api/openapi.json", views.open_to_other_sites(views.openapi_document), name="openapi"),
+]
+
+# At the root, in no language: what crawlers and browsers ask every site for.
+root_urlpatterns = [
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("sitemap.xml", views.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
 ]

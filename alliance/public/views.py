@@ -19,14 +19,16 @@ from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
 from ..models import Body, BodyLink, Level, Seat, Side, Source
-from . import codebook, diagram, export, openapi, package, timeline
+from . import codebook, diagram, export, licence, openapi, package, timeline
 from .caching import RENDER_ANEW, page_etag, registry_version
 from .context_processors import absolute_url
-from .engine import PAGE_SIZE, export_filename
+from .engine import MAX_PAGE_SIZE, PAGE_SIZE, export_filename
 from .entities import ENTITIES, EXPORTS, LISTS
 from .search import normalize_query, search_q
 
 PAGE_CACHE_SECONDS = 3600
+# Headers a cached page is served with again: a JSON page's links to the next and previous.
+KEPT_HEADERS = ("Link",)
 
 
 def cached_page(view):
@@ -43,8 +45,10 @@ def cached_page(view):
         key = "page:" + page_etag(request)
         hit = None if request.META.get(RENDER_ANEW) else cache.get(key)
         if hit is not None:
-            content, content_type = hit
+            content, content_type, *kept = hit
             response = HttpResponse(zlib.decompress(content), content_type=content_type)
+            for name, value in (kept[0] if kept else {}).items():
+                response[name] = value
             response["X-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
@@ -52,7 +56,31 @@ def cached_page(view):
         if request.method == "GET" and response.status_code == 200 and not response.streaming:
             if hasattr(response, "render"):
                 response.render()
-            cache.set(key, (zlib.compress(response.content, 1), response["Content-Type"]), PAGE_CACHE_SECONDS)
+            kept = {name: response[name] for name in KEPT_HEADERS if name in response}
+            # (content, type), and the kept headers only where there are any.
+            entry = (zlib.compress(response.content, 1), response["Content-Type"], *([kept] if kept else []))
+            cache.set(key, entry, PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapped
+
+
+def open_to_other_sites(view):
+    """CORS for the public exports (never the pages, the admin or anything that writes):
+    any site's script may GET them (``Access-Control-Allow-Origin: *``, no credentials),
+    and a preflight OPTIONS is answered 204. They hold only what the public sees."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = "Link, ETag, Content-Disposition, X-Cache"
         return response
 
     return wrapped
@@ -158,7 +186,7 @@ class PublicCsvView(EntityView):
     """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
 
     def get(self, request):
-        entity = self.declaration
+        entity = self.declaration.choose(request.GET.get("fields"))
         state = entity.read(request.GET)
         rows = export.stream(state.queryset(), entity, entity.url_prefix(request))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
@@ -175,17 +203,18 @@ class PublicJsonView(EntityView):
     the page; its rows carry the CSV's columns, with the count, facets and page links."""
 
     def get(self, request):
-        entity = self.declaration
+        entity = self.declaration.choose(request.GET.get("fields"))
         state = entity.read(request.GET)
         rows, next_cursor, prev_cursor = state.page()
         summary = PublicListView.summary(request, entity, state)
         here = absolute_url(request, reverse(f"alliance:{entity.name}-json"))
         link = PublicListView.with_query
+        unknown = [_("列「%(name)s」はありません。") % {"name": name} for name in entity.unknown_fields]
         data = {
             "count": summary["count"],
             "next": link(here, state.query_string(after=next_cursor, before=None)) if next_cursor else None,
             "previous": link(here, state.query_string(before=prev_cursor, after=None)) if prev_cursor else None,
-            "notices": [str(notice) for notice in state.notices],
+            "notices": [str(notice) for notice in [*state.notices, *unknown]],
             "facets": {
                 head.param: {
                     "label": head.label,
@@ -200,7 +229,12 @@ class PublicJsonView(EntityView):
             "ndjson": link(absolute_url(request, reverse(f"alliance:{entity.name}-ndjson")), state.query_string()),
             "rows": export.json_rows(entity, [row.pk for row in rows], entity.url_prefix(request)),
         }
-        return JsonResponse(data, json_dumps_params=JSON_OPTIONS)
+        response = JsonResponse(data, json_dumps_params=JSON_OPTIONS)
+        pages = [(data["next"], "next"), (data["previous"], "prev")]
+        if any(url for url, _rel in pages):
+            # RFC 8288: the same links as the body's, for clients that follow headers.
+            response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for url, rel in pages if url)
+        return response
 
 
 @method_decorator(public_page, name="dispatch")
@@ -208,7 +242,7 @@ class PublicNdjsonView(EntityView):
     """The whole current list as NDJSON, one object per line, written by PostgreSQL and streamed."""
 
     def get(self, request):
-        entity = self.declaration
+        entity = self.declaration.choose(request.GET.get("fields"))
         state = entity.read(request.GET)
         rows = export.stream_ndjson(state.queryset(), entity, entity.url_prefix(request))
         response = StreamingHttpResponse(rows, content_type="application/x-ndjson; charset=utf-8")
@@ -221,7 +255,7 @@ class PublicXlsxView(EntityView):
     """The whole current list as an XLSX workbook whose cells are all text."""
 
     def get(self, request):
-        entity = self.declaration
+        entity = self.declaration.choose(request.GET.get("fields"))
         state = entity.read(request.GET)
         spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
         export.write_xlsx(spool, state.queryset(), entity, entity.url_prefix(request))
@@ -244,10 +278,11 @@ class PublicDetailJsonView(EntityView):
         if pk is None:
             raise Http404("no such published record")
         record = export.json_rows(entity, [pk], entity.url_prefix(request))[0]
+        # Each citation's key names its mark in the source's page: /sources/<slug>/#quote-<key>.
         record["citations"] = [
-            {"source_slug": source, "locator": locator, "quote": quote, "field": field}
-            for source, locator, quote, field in entity.citations(pk).values_list(
-                "source__slug", "locator", "quote", "field"
+            {"source_slug": source, "locator": locator, "quote": quote, "field": field, "key": key}
+            for source, locator, quote, field, key in entity.citations(pk).values_list(
+                "source__slug", "locator", "quote", "field", "key"
             )
         ]
         return JsonResponse(record, json_dumps_params=JSON_OPTIONS)
@@ -381,7 +416,17 @@ def chronology(request):
 @public_page
 def data(request):
     """The codebook: every export, its URLs, columns and code lists, from the declarations."""
-    context = {"exports": codebook.exports(), "detail_only": codebook.detail_only(), "code_lists": codebook.code_lists()}
+    context = {
+        "exports": codebook.exports(),
+        "detail_only": codebook.detail_only(),
+        "code_lists": codebook.code_lists(),
+        "sources": Source.objects.published().defer("text").order_by("year", "slug"),
+        "licence_statement": licence.STATEMENT,
+        "licence_url": licence.URL,
+        "licence_title": licence.TITLE,
+        "page_size": PAGE_SIZE,
+        "max_page_size": MAX_PAGE_SIZE,
+    }
     return render(request, "alliance/data.html", context)
 
 
@@ -403,3 +448,51 @@ def datapackage_zip(request):
     """The whole published registry in one download: the descriptor and every CSV."""
     filename = export_filename("package", "zip")
     return FileResponse(package.zip_file(request), as_attachment=True, filename=filename, content_type="application/zip")
+
+
+# --- the site's own files: robots.txt, the sitemap, the favicon ----------------------
+
+ROBOTS = """User-agent: *
+Disallow: /admin/
+Allow: /
+
+Sitemap: {sitemap}
+"""
+
+
+@require_safe
+def robots_txt(request):
+    """Every public page may be crawled; the editors' admin may not. Names the sitemap."""
+    text = ROBOTS.format(sitemap=absolute_url(request, reverse("sitemap")))
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@public_page
+def sitemap_index(request):
+    from django.contrib.sitemaps.views import index
+
+    from .sitemaps import SITEMAPS
+
+    return index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+
+
+@public_page
+def sitemap_section(request, section):
+    from django.contrib.sitemaps.views import sitemap
+
+    from .sitemaps import SITEMAPS
+
+    return sitemap(request, SITEMAPS, section=section)
+
+
+
+@require_safe
+def favicon(request):
+    """The site's icon where browsers and feed readers look for it first."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("alliance/favicon.ico")
+    with open(path, "rb") as icon:
+        response = HttpResponse(icon.read(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

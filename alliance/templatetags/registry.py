@@ -79,3 +79,47 @@ def snippet(record, terms, title=""):
     return format_html(
         '<p class="snippet"{}>{}<mark>{}</mark>{}</p>', mark_safe(lang), found.before, found.match, found.after
     )
+
+
+@register.filter
+def describe(obj):
+    """A record's page described in a sentence or two for search engines and link previews
+    (``<meta name="description">``): its title, what kind of record it is, and its summary
+    or purpose in the active language (never the other language's text on an English page)."""
+    from django.utils.translation import gettext as _
+
+    title = getattr(obj, "title", None) or str(obj)
+    kind = obj._meta.verbose_name
+    text = ""
+    for stem in ("summary", "purpose"):
+        if hasattr(obj, f"{stem}_ja"):
+            text = getattr(obj, f"{stem}_en", "") if english_active() else getattr(obj, f"{stem}_ja", "")
+            if text:
+                break
+    if not text and hasattr(obj, "distinguishing_parts"):
+        text = (", " if english_active() else "、").join(str(p) for p in obj.distinguishing_parts() if p)
+    if not text and hasattr(obj, "side"):  # a seat
+        text = str(obj.get_side_display())
+    text = " ".join(str(text).split()).rstrip("。.")
+    if not text:
+        return _("%(title)s（%(kind)s）。日米同盟レジストリの、政府資料の出典と引用つきの記録。") % {"title": title, "kind": kind}
+    return _("%(title)s（%(kind)s）: %(text)s。日米同盟レジストリの、政府資料の出典と引用つきの記録。") % {
+        "title": title,
+        "kind": kind,
+        "text": text,
+    }
+
+
+@register.filter
+def url_breaks(url):
+    """An address that may wrap only after a slash, never inside a slug (whose hyphens a
+    browser would otherwise break at): each part kept whole, a <wbr> between them. The
+    text copied is the address itself."""
+    import re
+
+    from django.utils.html import escape
+
+    url = str(url)
+    host_end = url.find("/", url.find("//") + 2) + 1 if "//" in url else 0
+    parts = ([url[:host_end]] if host_end else []) + re.findall(r"[^/]*/|[^/]+$", url[host_end:])
+    return mark_safe("<wbr>".join(f'<span class="url-part">{escape(part)}</span>' for part in parts if part))
