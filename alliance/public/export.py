@@ -16,6 +16,8 @@ import time
 from django.db import connection
 from django.db.models import OrderBy
 
+from .cells import xml_text
+
 BOM = "\ufeff"
 
 
@@ -150,7 +152,9 @@ XLSX_CHUNK = 2000
 def write_xlsx(fileobj, queryset, entity, url_prefix):
     """The rows as an XLSX workbook with every cell typed as text, so that no spreadsheet
     turns 2009-11 into a date or runs =… as a formula. Rows come from a server-side
-    cursor in chunks and openpyxl writes them as they come: bounded memory."""
+    cursor in chunks and openpyxl writes them as they come: bounded memory. A character
+    XML cannot hold (a vertical tab from Word) is made a line break or left out
+    (cells.xml_text), so that one such cell never costs every reader the whole file."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -158,7 +162,7 @@ def write_xlsx(fileobj, queryset, entity, url_prefix):
     sheet = workbook.create_sheet(entity.path)
 
     def text_cell(value):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=xml_text(value))
         if value is not None:
             cell.data_type = "s"  # openpyxl would read "=…" as a formula
         cell.number_format = "@"

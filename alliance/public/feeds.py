@@ -16,6 +16,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from ..models import Status
+from .cells import xml_text
 from .entities import ENTITIES
 
 FEED_SIZE = 50
@@ -82,7 +83,7 @@ class ChangesFeed(Feed):
     def title(self, obj):
         if obj is None:
             return _("日米同盟レジストリ: 新規公開・更新")
-        return _("%(name)s: 新規公開・更新") % {"name": obj.name}
+        return xml_text(_("%(name)s: 新規公開・更新") % {"name": obj.name})
 
     def link(self, obj):
         return obj.get_absolute_url() if obj is not None else reverse("alliance:home")
@@ -97,7 +98,8 @@ class ChangesFeed(Feed):
         return changes(body=obj)
 
     def item_title(self, item):
-        return f"{item.entity.model._meta.verbose_name}: {item.record}"
+        # A name may hold a character XML cannot (a vertical tab pasted from Word).
+        return xml_text(f"{item.entity.model._meta.verbose_name}: {item.record}")
 
     def item_description(self, item):
         return _("新規公開") if item.created else _("更新")

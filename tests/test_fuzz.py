@@ -1,0 +1,153 @@
+"""A query-string fuzz over every public URL: no value of any parameter a page declares,
+nor any parameter it does not, makes it answer 5xx.
+
+Every list, export and detail URL (both languages for the pages), the charts, search,
+the codebook, the feeds and the data package, each with every parameter it reads set to
+boundary dates (year 1, year 9999, fiscal years at both ends), control characters, long
+and odd text; over records dated at the calendar's ends and holding control characters.
+Failures are collected, then reported together.
+"""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from alliance.models import Source
+from alliance.public.entities import ENTITIES
+from alliance.public.openapi import CURSORS, list_parameters
+
+from .factories import (
+    make_agreement,
+    make_body,
+    make_body_link,
+    make_citation,
+    make_event,
+    make_meeting,
+    make_organization,
+    make_participation,
+    make_person,
+    make_post,
+    make_seat,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Where a value is read as a date: every boundary of the calendar, at every precision.
+DATES = [
+    "0001", "0001-01", "0001-01-01", "0001-03-31", "FY0001", "0001年度", "0001年1月", "0001 end",
+    "9999", "9999-12", "9999-12-31", "FY9999", "9999年度", "9999-12 end", "FY9999 end", "9999年12月末",
+    "0000", "10000", "明治1年", "R9999", "S1.1.1",
+]
+# Anything else a reader (or a robot) might send.
+JUNK = ["AAA", "\x0b", "%", "'; --", "日米" * 300, "-1", "0", "99999999999999999999", "a,b", "[]"]
+# Sent as they are: bytes that are no UTF-8, a lone surrogate, a half escape.
+RAW = ["%ED%A0%80", "%FF%FE", "%E6%97"]
+DATE_PARAMS = {"from", "to", "in_force_on", "active_on", "on", "year"}
+
+
+def dated_records():
+    """Records at the calendar's ends and with a vertical tab (Word's manual line break)."""
+    first = make_body(slug="first-body", name_ja="最初の\x0b協議体", established="0001-01-01", ended="9999-12-31")
+    last = make_body(slug="last-body", name_ja="最後の協議体", parent=first, established="9999")
+    make_body_link(from_body=last, to_body=first, start="0001", end="9999年度")
+    agreement = make_agreement(slug="ancient", name_ja="古\x0bい協定", signed="0001", in_force="0001-01-01", ended="9999年度")
+    make_agreement(slug="future", name_ja="未来の協定", signed="9999-12", in_force="9999-12-31")
+    make_seat(body=first, start="0001", end="9999")
+    meeting = make_meeting(slug="year-one", body=first, start="0001-01-01", summary_ja="要旨\x0b改行")
+    make_meeting(slug="year-last", body=last, start="9999年度")
+    person = make_person(slug="person-vt", name_ja="山田\x0b太郎")
+    make_participation(meeting=meeting, person=person, post=make_post(slug="post-vt", name_ja="外務\x0b大臣"))
+    make_organization(slug="org-first", name_ja="外務省", established="0001")
+    make_citation(meeting=meeting, quote="日米安全保障協議委員会")
+    make_citation(agreement=agreement)
+    make_event(slug="event-first", start="0001年度", end="9999年度")
+    make_event(slug="event-last", start="9999-12-31")
+    Source.objects.filter(pk=make_citation(body=first).source_id).update(title_ja="資料\x0bの題")
+
+
+def slug_of(entity):
+    row = entity.public().order_by("pk").values_list("slug", flat=True).first()
+    assert row, entity.name
+    return row
+
+
+def targets():
+    """(url, the parameters it reads) for every public URL."""
+    out = []
+    for entity in ENTITIES.values():
+        names = [p["name"] for p in list_parameters(entity)] + [c["name"] for c in CURSORS]
+        if entity.listed:
+            out.append((reverse(f"alliance:{entity.name}-list"), names))
+        if entity.has_exports:
+            out += [(reverse(f"alliance:{entity.name}-{kind}"), names) for kind in ("csv", "json", "ndjson", "xlsx")]
+        if entity.detailed:
+            slug = slug_of(entity)
+            out += [(reverse(f"alliance:{entity.name}-{kind}", args=[slug]), []) for kind in ("detail", "detail-json")]
+    out += [
+        (reverse("alliance:home"), []),
+        (reverse("alliance:search"), ["q"]),
+        (reverse("alliance:structure"), ["on"]),
+        (reverse("alliance:structure-of", args=["first-body"]), ["on"]),
+        (reverse("alliance:chronology"), ["type", "body", "year"]),
+        (reverse("alliance:data"), []),
+        (reverse("alliance:datapackage"), []),
+        (reverse("alliance:feed"), []),
+        (reverse("alliance:body-feed", args=["first-body"]), []),
+        (reverse("alliance:openapi"), []),
+    ]
+    return out
+
+
+def consume(response):
+    if response.streaming:
+        b"".join(response.streaming_content)
+
+
+def test_no_value_of_any_parameter_of_any_public_url_answers_5xx():
+    dated_records()
+    client = Client(raise_request_exception=False)
+    failures, sent = [], 0
+    for language in ("ja", "en"):
+        with translation.override(language):
+            urls = targets()
+        for url, names in urls:
+            if language == "en" and not url.endswith("/"):
+                continue  # the exports are the same in both languages
+            queries = ["", "unknown=1"]
+            # The exports read their query string as their list page does, which has
+            # every value; they have the dates (their SQL reads the rows' own) and a few.
+            whole = url.endswith("/") and language == "ja"
+            for name in names:
+                if name in DATE_PARAMS:
+                    values = DATES + JUNK[:3]
+                else:
+                    values = JUNK if whole else JUNK[:2]
+                queries += [urlencode({name: value}) for value in values]
+                queries += [f"{name}={raw}" for raw in (RAW if whole else RAW[:1])]
+            for query in queries:
+                response = client.get(f"{url}?{query}" if query else url)
+                consume(response)
+                sent += 1
+                if response.status_code >= 500:
+                    failures.append((url, query, response.status_code))
+    assert sent > 3000
+    assert not failures, f"{len(failures)} of {sent} requests answered 5xx: {failures[:40]}"
+
+
+def test_an_xlsx_with_a_control_character_in_a_cell_answers_and_keeps_the_text():
+    import io
+
+    import openpyxl
+
+    dated_records()
+    client = Client(raise_request_exception=False)
+    for name in ("agreement", "body", "meeting", "person", "attendee", "source"):
+        response = client.get(reverse(f"alliance:{name}-xlsx"))
+        assert response.status_code == 200, name
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+        cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+        assert not any("\x0b" in c for c in cells), name
+        assert any("\n" in c for c in cells), name  # Word's manual line break, as a line break
