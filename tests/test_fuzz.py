@@ -151,3 +151,50 @@ def test_an_xlsx_with_a_control_character_in_a_cell_answers_and_keeps_the_text()
         cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
         assert not any("\x0b" in c for c in cells), name
         assert any("\n" in c for c in cells), name  # Word's manual line break, as a line break
+
+
+def enum_parameters(entity):
+    return [p for p in list_parameters(entity) if "enum" in p["schema"]]
+
+
+def test_a_value_outside_a_declared_choice_is_refused_by_every_export_and_noticed_on_the_page():
+    dated_records()
+    client = Client(raise_request_exception=False)
+    checked = 0
+    for entity in ENTITIES.values():
+        if not entity.has_exports:
+            continue
+        for parameter in enum_parameters(entity):
+            for kind in ("csv", "json", "ndjson", "xlsx"):
+                response = client.get(reverse(f"alliance:{entity.name}-{kind}"), {parameter["name"]: "AAA"})
+                consume(response)
+                assert response.status_code == 400, (entity.name, kind, parameter["name"])
+                assert response["Content-Type"].startswith("text/plain")
+                assert "AAA" in response.content.decode()
+                checked += 1
+            if entity.listed:
+                response = client.get(reverse(f"alliance:{entity.name}-list"), {parameter["name"]: "AAA"})
+                assert response.status_code == 200 and 'class="notice"' in response.content.decode(), parameter
+            # A declared choice is taken.
+            allowed = parameter["schema"]["enum"][0]
+            response = client.get(reverse(f"alliance:{entity.name}-json"), {parameter["name"]: allowed})
+            assert response.status_code == 200, (entity.name, parameter["name"], allowed)
+    assert checked > 40
+
+
+def test_every_operation_of_the_openapi_document_declares_its_400():
+    from alliance.public.openapi import document
+
+    for path, item in document()["paths"].items():
+        responses = item["get"]["responses"]
+        assert "400" in responses and "text/plain" in responses["400"]["content"], path
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "QUERY", "OPTIONS"])
+def test_a_method_a_public_page_does_not_answer_is_405_not_a_csrf_403(method):
+    dated_records()
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    for url in ("/", "/agreements/", "/agreements/export.csv", "/agreements/ancient/", "/api/openapi.json", "/feed/"):
+        response = client.generic(method, url)
+        assert response.status_code == 405, (method, url, response.status_code)
+        assert set(response["Allow"].split(", ")) == {"GET", "HEAD"}

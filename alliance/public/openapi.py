@@ -57,6 +57,34 @@ CURSORS = [
 ]
 
 
+def refused(entity, params) -> list[str]:
+    """What this document refuses in a query string: a value of a parameter declared with
+    choices (``enum``: the kinds, levels, sides, sorts …) that is none of them. Every export
+    answers it 400 (BAD_REQUEST); a list page shows it as a notice and ignores it. A value
+    of a free-text parameter (a search, a slug, a date, a cursor) is the reader's to choose:
+    one that names nothing is ignored with a notice (the JSON's ``notices``)."""
+    out = []
+    for parameter in list_parameters(entity):
+        allowed = parameter["schema"].get("enum")
+        if not allowed:
+            continue
+        for value in params.getlist(parameter["name"]):
+            if value not in allowed:
+                out.append(
+                    _("「%(value)s」は %(name)s に使えません（使える値: %(allowed)s）。")
+                    % {"value": value[:40], "name": parameter["name"], "allowed": ", ".join(allowed)}
+                )
+    return out
+
+
+# Every operation may answer 400: a value outside a parameter's choices (see refused), or
+# a NUL character anywhere in the query string (alliance.middleware.RejectNulMiddleware).
+BAD_REQUEST = {
+    "description": "a parameter's value is not one of its choices, or the query string holds a NUL character",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
+
+
 def path_of(name, *args) -> str:
     # The paths without a language prefix (English answers under /en/ as well).
     with translation.override(settings.LANGUAGE_CODE):
@@ -122,7 +150,10 @@ def document() -> dict:
                     "operationId": f"{entity.name}_json",
                     "summary": _("%(title)s: JSON（1ページ分）") % {"title": title},
                     "parameters": parameters + CURSORS,
-                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref(page)}}}},
+                    "responses": {
+                        "200": {"description": "OK", "content": {"application/json": {"schema": ref(page)}}},
+                        "400": BAD_REQUEST,
+                    },
                 }
             }
             paths[path_of(f"{entity.name}-ndjson")] = {
@@ -131,7 +162,8 @@ def document() -> dict:
                     "summary": _("%(title)s: NDJSON（全件、1行に1件）") % {"title": title},
                     "parameters": parameters,
                     "responses": {
-                        "200": {"description": "OK", "content": {"application/x-ndjson": {"schema": ref(row)}}}
+                        "200": {"description": "OK", "content": {"application/x-ndjson": {"schema": ref(row)}}},
+                        "400": BAD_REQUEST,
                     },
                 }
             }
@@ -144,7 +176,8 @@ def document() -> dict:
                         "200": {
                             "description": "OK",
                             "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-                        }
+                        },
+                        "400": BAD_REQUEST,
                     },
                 }
             }
@@ -153,7 +186,10 @@ def document() -> dict:
                     "operationId": f"{entity.name}_csv",
                     "summary": _("%(title)s: CSV（全件、UTF-8 BOM付き）") % {"title": title},
                     "parameters": parameters,
-                    "responses": {"200": {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+                    "responses": {
+                        "200": {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                        "400": BAD_REQUEST,
+                    },
                 }
             }
         if entity.detailed:
@@ -172,6 +208,7 @@ def document() -> dict:
                     "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {
                         "200": {"description": "OK", "content": {"application/json": {"schema": ref(detail)}}},
+                        "400": BAD_REQUEST,
                         "404": {"description": _("公開されていない、または存在しない記録")},
                     },
                 }

@@ -9,12 +9,13 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
@@ -59,10 +60,12 @@ def cached_page(view):
 
 
 def public_page(view):
-    """GET and HEAD only; an ETag from the data version, so a reader's cache revalidates
-    and gets a 304 until anything in the registry changes; and the rendered page cached
-    under the same ETag for the next reader."""
-    return require_safe(condition(etag_func=page_etag)(cached_page(view)))
+    """GET and HEAD only (any other method, QUERY included, is a 405 with ``Allow``: a
+    page that takes no form has no CSRF to check, so no 403 stands before that answer);
+    an ETag from the data version, so a reader's cache revalidates and gets a 304 until
+    anything in the registry changes; and the rendered page cached under the same ETag
+    for the next reader."""
+    return require_safe(csrf_exempt(condition(etag_func=page_etag)(cached_page(view))))
 
 
 @public_page
@@ -153,13 +156,26 @@ class PublicListView(EntityView):
         return summary
 
 
-@method_decorator(public_page, name="dispatch")
-class PublicCsvView(EntityView):
-    """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
+class ExportView(EntityView):
+    """An export of a list: a value the OpenAPI description refuses (one outside a
+    parameter's choices) is answered 400 with what was wrong, as the description declares;
+    otherwise ``export`` answers with the list's state."""
 
     def get(self, request):
-        entity = self.declaration
-        state = entity.read(request.GET)
+        refused = openapi.refused(self.declaration, request.GET)
+        if refused:
+            return HttpResponseBadRequest("\n".join(refused) + "\n", content_type="text/plain; charset=utf-8")
+        return self.export(request, self.declaration, self.declaration.read(request.GET))
+
+    def export(self, request, entity, state):
+        raise NotImplementedError
+
+
+@method_decorator(public_page, name="dispatch")
+class PublicCsvView(ExportView):
+    """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
+
+    def export(self, request, entity, state):
         rows = export.stream(state.queryset(), entity, entity.url_prefix(request))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path)}"'
@@ -170,13 +186,11 @@ JSON_OPTIONS = {"ensure_ascii": False}
 
 
 @method_decorator(public_page, name="dispatch")
-class PublicJsonView(EntityView):
+class PublicJsonView(ExportView):
     """One page of the current list as JSON: the same filters, search, sort and cursors as
     the page; its rows carry the CSV's columns, with the count, facets and page links."""
 
-    def get(self, request):
-        entity = self.declaration
-        state = entity.read(request.GET)
+    def export(self, request, entity, state):
         rows, next_cursor, prev_cursor = state.page()
         summary = PublicListView.summary(request, entity, state)
         here = absolute_url(request, reverse(f"alliance:{entity.name}-json"))
@@ -204,12 +218,10 @@ class PublicJsonView(EntityView):
 
 
 @method_decorator(public_page, name="dispatch")
-class PublicNdjsonView(EntityView):
+class PublicNdjsonView(ExportView):
     """The whole current list as NDJSON, one object per line, written by PostgreSQL and streamed."""
 
-    def get(self, request):
-        entity = self.declaration
-        state = entity.read(request.GET)
+    def export(self, request, entity, state):
         rows = export.stream_ndjson(state.queryset(), entity, entity.url_prefix(request))
         response = StreamingHttpResponse(rows, content_type="application/x-ndjson; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path, "ndjson")}"'
@@ -217,12 +229,10 @@ class PublicNdjsonView(EntityView):
 
 
 @method_decorator(public_page, name="dispatch")
-class PublicXlsxView(EntityView):
+class PublicXlsxView(ExportView):
     """The whole current list as an XLSX workbook whose cells are all text."""
 
-    def get(self, request):
-        entity = self.declaration
-        state = entity.read(request.GET)
+    def export(self, request, entity, state):
         spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
         export.write_xlsx(spool, state.queryset(), entity, entity.url_prefix(request))
         spool.seek(0)
