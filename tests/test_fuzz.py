@@ -198,3 +198,33 @@ def test_a_method_a_public_page_does_not_answer_is_405_not_a_csrf_403(method):
         response = client.generic(method, url)
         assert response.status_code == 405, (method, url, response.status_code)
         assert set(response["Allow"].split(", ")) == {"GET", "HEAD"}
+
+
+def test_unknown_parameters_are_redirected_to_the_page_without_them_and_render_nothing():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dated_records()
+    client = Client()
+    cases = {
+        "/agreements/?x=1": "/agreements/",
+        "/agreements/?kind=treaty&x=2&utm_source=a": "/agreements/?kind=treaty",
+        "/en/meetings/?from=2000&nocache=3": "/en/meetings/?from=2000",
+        "/meetings/export.csv?junk=1&sort=date": "/meetings/export.csv?sort=date",
+        "/agreements/ancient/?x=4": "/agreements/ancient/",
+        "/structure/?on=2016&x=5": "/structure/?on=2016",
+        "/chronology/?type=meeting&x=6": "/chronology/?type=meeting",
+        "/search/?q=%E6%97%A5&x=7": "/search/?q=%E6%97%A5",
+        "/?x=8": "/",
+        "/feed/?x=9": "/feed/",
+        "/api/openapi.json?x=10": "/api/openapi.json",
+    }
+    for url, canonical in cases.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == canonical, (url, response.status_code)
+        assert len(queries) == 0, (url, [q["sql"] for q in queries])  # nothing read, nothing rendered
+    # The canonical page is rendered once, then served from the cache whatever junk is added.
+    assert client.get("/agreements/?kind=treaty")["X-Cache"] == "miss"
+    assert client.get("/agreements/?kind=treaty&x=11", follow=True).redirect_chain[0][1] == 302
+    assert client.get("/agreements/?kind=treaty")["X-Cache"] == "hit"

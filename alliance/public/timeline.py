@@ -37,8 +37,8 @@ LANES = (
     ("event", gettext_lazy("出来事")),
 )
 TYPES = tuple(kind for kind, _label in LANES)
-# The query parameters the page reads (``nocache`` is the page cache's own).
-PARAMS = {"type", "body", "year", "nocache"}
+# The query parameters the page reads (any other is redirected away: views.canonical_query).
+PARAMS = {"type", "body", "year"}
 MAX_SHOWN = 40  # characters of a value quoted back in a notice
 MAX_VALUES = 20  # values of one parameter read
 MAX_NOTICES = 5  # unknown parameters named

@@ -9,7 +9,15 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -59,13 +67,44 @@ def cached_page(view):
     return wrapped
 
 
-def public_page(view):
+def canonical_query(view, params):
+    """Send a request that carries a parameter the page does not read to the same URL
+    without it (302), before anything is read or rendered: a page is cached under its
+    full URL, so ``?x=1``, ``?x=2`` … would each render it anew. ``params`` is what the
+    page reads, or a callable giving it from the request (for the entity views)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        allowed = params(request) if callable(params) else params
+        if any(key not in allowed for key in request.GET):
+            kept = request.GET.copy()
+            for key in [key for key in kept if key not in allowed]:
+                del kept[key]
+            query = kept.urlencode()
+            response = HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
+            response["Cache-Control"] = "max-age=3600"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def public_page(view=None, *, params=()):
     """GET and HEAD only (any other method, QUERY included, is a 405 with ``Allow``: a
     page that takes no form has no CSRF to check, so no 403 stands before that answer);
-    an ETag from the data version, so a reader's cache revalidates and gets a 304 until
-    anything in the registry changes; and the rendered page cached under the same ETag
-    for the next reader."""
-    return require_safe(csrf_exempt(condition(etag_func=page_etag)(cached_page(view))))
+    only the query parameters it reads (``params``; others are redirected away, see
+    canonical_query); an ETag from the data version, so a reader's cache revalidates and
+    gets a 304 until anything in the registry changes; and the rendered page cached under
+    the same ETag for the next reader."""
+    if view is None:
+        return lambda view: public_page(view, params=params)
+    return require_safe(csrf_exempt(canonical_query(condition(etag_func=page_etag)(cached_page(view)), params)))
+
+
+def entity_params(request):
+    """The parameters an entity view reads: its class's query_params for its entity."""
+    func = request.resolver_match.func
+    return func.view_class.query_params(ENTITIES[func.view_initkwargs["entity"]])
 
 
 @public_page
@@ -76,7 +115,7 @@ def home(request):
     return render(request, "alliance/home.html", context)
 
 
-@public_page
+@public_page(params=("q",))
 def search(request):
     """One query over every list; each section links to its full list."""
     query = (request.GET.get("q") or "")[:200]
@@ -96,13 +135,25 @@ class EntityView(View):
 
     entity = ""
 
+    @classmethod
+    def query_params(cls, entity) -> set[str]:
+        """The query parameters this view reads (a record's page: none)."""
+        return set()
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.declaration = ENTITIES[self.entity]
 
 
-@method_decorator(public_page, name="dispatch")
-class PublicListView(EntityView):
+class ListParams:
+    @classmethod
+    def query_params(cls, entity):
+        """A list's parameters: its search, sort, filters and page cursors."""
+        return {"q", "sort", "after", "before", *(name for flt in entity.filters for name in flt.params)}
+
+
+@method_decorator(public_page(params=entity_params), name="dispatch")
+class PublicListView(ListParams, EntityView):
     """A list page: filters, facets, search, sort, keyset pages, and a link to its CSV."""
 
     def get(self, request):
@@ -156,7 +207,7 @@ class PublicListView(EntityView):
         return summary
 
 
-class ExportView(EntityView):
+class ExportView(ListParams, EntityView):
     """An export of a list: a value the OpenAPI description refuses (one outside a
     parameter's choices) is answered 400 with what was wrong, as the description declares;
     otherwise ``export`` answers with the list's state."""
@@ -171,7 +222,7 @@ class ExportView(EntityView):
         raise NotImplementedError
 
 
-@method_decorator(public_page, name="dispatch")
+@method_decorator(public_page(params=entity_params), name="dispatch")
 class PublicCsvView(ExportView):
     """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
 
@@ -185,7 +236,7 @@ class PublicCsvView(ExportView):
 JSON_OPTIONS = {"ensure_ascii": False}
 
 
-@method_decorator(public_page, name="dispatch")
+@method_decorator(public_page(params=entity_params), name="dispatch")
 class PublicJsonView(ExportView):
     """One page of the current list as JSON: the same filters, search, sort and cursors as
     the page; its rows carry the CSV's columns, with the count, facets and page links."""
@@ -217,7 +268,7 @@ class PublicJsonView(ExportView):
         return JsonResponse(data, json_dumps_params=JSON_OPTIONS)
 
 
-@method_decorator(public_page, name="dispatch")
+@method_decorator(public_page(params=entity_params), name="dispatch")
 class PublicNdjsonView(ExportView):
     """The whole current list as NDJSON, one object per line, written by PostgreSQL and streamed."""
 
@@ -228,7 +279,7 @@ class PublicNdjsonView(ExportView):
         return response
 
 
-@method_decorator(public_page, name="dispatch")
+@method_decorator(public_page(params=entity_params), name="dispatch")
 class PublicXlsxView(ExportView):
     """The whole current list as an XLSX workbook whose cells are all text."""
 
@@ -244,7 +295,7 @@ class PublicXlsxView(ExportView):
         )
 
 
-@method_decorator(public_page, name="dispatch")
+@method_decorator(public_page(params=entity_params), name="dispatch")
 class PublicDetailJsonView(EntityView):
     """One record as JSON: the CSV's columns, and its citations (source, locator, quote, field)."""
 
@@ -263,7 +314,7 @@ class PublicDetailJsonView(EntityView):
         return JsonResponse(record, json_dumps_params=JSON_OPTIONS)
 
 
-@method_decorator(public_page, name="dispatch")
+@method_decorator(public_page(params=entity_params), name="dispatch")
 class PublicDetailView(EntityView, DetailView):
     slug_field = "slug"
     slug_url_kwarg = "slug"
@@ -314,7 +365,7 @@ def chart_part(body, seats, links=()):
     }
 
 
-@public_page
+@public_page(params=("on",))
 def structure(request, slug="acm"):
     """A body drawn as the white papers draw the ACM: its parts, their levels, each side's
     seats, and the links the chart draws between them ("相互調整・情報交換など"), as an SVG
@@ -376,7 +427,7 @@ def structure(request, slug="acm"):
 CHRONOLOGY_ALL_UP_TO = 1000
 
 
-@public_page
+@public_page(params=timeline.PARAMS)
 def chronology(request):
     """Agreements (by signature, issue, adoption or approval), meetings and other events
     (reversions, exercises, disasters, anniversaries): drawn to scale in one lane each,
