@@ -40,7 +40,7 @@ def test_postgres_variables_configure_the_database():
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"POSTGRES_HOST": "db", "POSTGRES_DB": "registry", "POSTGRES_USER": "alliance", "POSTGRES_PASSWORD": "pw"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["django.db.backends.postgresql", "db", "5432", "registry", "alliance"]
+    assert out == ["config.pgbackend", "db", "5432", "registry", "alliance"]
 
 
 def test_the_pooled_production_configuration_connects(django_db_setup, django_db_blocker):
@@ -60,3 +60,40 @@ def test_the_pooled_production_configuration_connects(django_db_setup, django_db
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "POSTGRES_"))}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60, check=False)
     assert result.stdout.split() == ["42", "True"], result.stderr[-2000:]
+
+def database_settings(env):
+    code = (
+        "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup(); "
+        "from django.conf import settings; print(json.dumps({k: {'OPTIONS': v['OPTIONS'], 'RESILIENCE': v.get('RESILIENCE'), "
+        "'CONN_HEALTH_CHECKS': v['CONN_HEALTH_CHECKS'], 'ENGINE': v['ENGINE']} for k, v in settings.DATABASES.items()}))"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "POSTGRES_", "ALLIANCE_"))}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, check=True)
+    import json
+
+    return json.loads(result.stdout)
+
+
+def test_every_database_connection_has_its_timeouts_pooled_or_not():
+    replicas = {"DATABASE_REPLICA_URLS": "postgres://u@r1/alliance", "DATABASE_URL": "postgres://u@p/alliance"}
+    for pooled in ("false", "true"):
+        serving = database_settings({**replicas, "DATABASE_POOL": pooled, "ALLIANCE_SERVING": "1",
+                                     "DATABASE_REPLICA_CONNECT_TIMEOUT": "3", "DATABASE_STATEMENT_TIMEOUT": "20"})
+        for alias in ("default", "replica1"):
+            options = serving[alias]["OPTIONS"]
+            assert options["connect_timeout"] == (3 if alias == "replica1" else 2)
+            assert options["keepalives"] == 1 and options["keepalives_idle"] and options["keepalives_count"]
+            assert "statement_timeout=20000" in options["options"] and "idle_in_transaction_session_timeout=60000" in options["options"]
+            guards = serving[alias]["RESILIENCE"]
+            assert guards["check"] == 0.5 and guards["retry"] == 5
+            assert guards["query"] == (2 if alias == "replica1" else 22)
+            assert serving[alias]["ENGINE"] == "config.pgbackend"
+            if pooled == "true":
+                # DATABASE_REPLICA_CONNECT_TIMEOUT bounds the wait for a pooled connection too.
+                assert options["pool"]["timeout"] == (3 if alias == "replica1" else 2)
+                assert serving[alias]["CONN_HEALTH_CHECKS"] is False  # the backend checks, under a deadline
+    # Management commands (migrate, imports, backups) are not cut short.
+    command = database_settings({**replicas, "DATABASE_POOL": "true"})
+    assert "options" not in command["default"]["OPTIONS"] and command["default"]["RESILIENCE"] is None
+    assert command["default"]["OPTIONS"]["connect_timeout"] == 2 and command["default"]["CONN_HEALTH_CHECKS"]
+

@@ -12,8 +12,9 @@ quoted cells.
 
 import json
 import time
+from contextlib import nullcontext
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import OrderBy
 
 from .cells import xml_text
@@ -97,13 +98,28 @@ def export_sql(queryset, entity, url_prefix, *, ids=None, body=None):
 CHUNK = 64 * 1024
 
 
-def _copy(sql, params):
+def reading(entity):
+    """The connection a public read of ``entity`` goes to: the router's choice for this
+    request (a replica or the primary, as ReplicaMiddleware decided)."""
+    return connections[router.db_for_read(entity.model)]
+
+
+def _deadline(connection):
+    """The query's deadline for a read through the raw cursor (COPY, a server-side cursor's
+    fetches), renewed at every chunk: no answer within it, and the socket is shut."""
+    deadline = getattr(connection, "copy_deadline", None)
+    return (deadline() if deadline is not None else None) or nullcontext()
+
+
+def _copy(connection, sql, params):
     """PostgreSQL's COPY output, in chunks of about CHUNK bytes, counted like any other query."""
     started = time.monotonic()
     buffer = bytearray()
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _deadline(connection) as wait:
         with cursor.cursor.copy(sql, params) as copy:
             for chunk in copy:
+                if wait is not None:
+                    wait.renew()
                 buffer += chunk
                 if len(buffer) >= CHUNK:
                     yield bytes(buffer)
@@ -116,11 +132,17 @@ def _copy(sql, params):
 
 
 def stream(queryset, entity, url_prefix):
-    """The CSV bytes: BOM and header, then PostgreSQL's COPY output, chunk by chunk."""
+    """The CSV bytes: BOM and header, then PostgreSQL's COPY output, chunk by chunk, from
+    the database this request reads (chosen now: the bytes stream after the request's
+    routing has ended)."""
     sql, params = export_sql(queryset, entity, url_prefix)
-    yield (BOM + ",".join(entity.headers) + "\r\n").encode("utf-8")
+    return _stream_csv(reading(entity), sql, params, entity.headers)
+
+
+def _stream_csv(connection, sql, params, headers):
+    yield (BOM + ",".join(headers) + "\r\n").encode("utf-8")
     lines = CrlfLines()
-    for chunk in _copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params):
+    for chunk in _copy(connection, f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params):
         yield lines.feed(chunk)
 
 
@@ -133,7 +155,7 @@ VERBATIM = "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'"
 def stream_ndjson(queryset, entity, url_prefix):
     """NDJSON bytes: one JSON object per row, written by PostgreSQL, chunk by chunk."""
     sql, params = export_sql(queryset, entity, url_prefix, body=entity.json_sql())
-    yield from _copy(f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params)
+    return _copy(reading(entity), f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params)
 
 
 def json_rows(entity, ids, url_prefix) -> list[dict]:
@@ -141,7 +163,7 @@ def json_rows(entity, ids, url_prefix) -> list[dict]:
     if not ids:
         return []
     sql, params = export_sql(None, entity, url_prefix, ids=ids, body=entity.json_sql())
-    with connection.cursor() as cursor:
+    with reading(entity).cursor() as cursor:
         cursor.execute(sql, params)
         return [json.loads(text) for (text,) in cursor.fetchall()]
 
@@ -170,9 +192,13 @@ def write_xlsx(fileobj, queryset, entity, url_prefix):
 
     sheet.append([text_cell(header) for header in entity.headers])
     sql, params = export_sql(queryset, entity, url_prefix, body=entity.text_sql())
+    connection = reading(entity)
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(XLSX_CHUNK):
-            for row in rows:
-                sheet.append([text_cell(value) for value in row])
+        with _deadline(connection) as wait:
+            while rows := cursor.fetchmany(XLSX_CHUNK):
+                if wait is not None:
+                    wait.renew()
+                for row in rows:
+                    sheet.append([text_cell(value) for value in row])
     workbook.save(fileobj)
