@@ -15,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.release import release_id
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -27,12 +29,6 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def _release_id() -> str:
-    """A fingerprint of the code: the newest modification time among the app's files."""
-    newest = max((p.stat().st_mtime for p in (BASE_DIR / "alliance").rglob("*") if p.is_file()), default=0)
-    return f"{newest:.0f}"
 
 
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
@@ -307,9 +303,11 @@ CONTENT_SECURITY_POLICY = (
 )
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# Public pages carry an ETag from the data version and this release: a new deployment
-# changes every ETag even where the data did not change.
-RELEASE_ID = os.environ.get("RELEASE_ID") or _release_id()
+# Public pages carry an ETag from the data version and this release, and are cached under
+# both: a new deployment changes every ETag even where the data did not change, and hosts
+# running one release share the cache. From the environment, the RELEASE file an image's
+# build writes, the git commit, or the code's content (config/release.py).
+RELEASE_ID = release_id()
 
 
 

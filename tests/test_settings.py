@@ -97,3 +97,45 @@ def test_every_database_connection_has_its_timeouts_pooled_or_not():
     assert "options" not in command["default"]["OPTIONS"] and command["default"]["RESILIENCE"] is None
     assert command["default"]["OPTIONS"]["connect_timeout"] == 2 and command["default"]["CONN_HEALTH_CHECKS"]
 
+def test_the_release_id_comes_from_what_was_deployed(tmp_path, monkeypatch):
+    import shutil
+
+    from config.release import git_commit, release_id
+
+    monkeypatch.delenv("RELEASE_ID", raising=False)
+    clones = []
+    for name in ("one", "two"):
+        clone = tmp_path / name
+        for top in ("alliance", "config"):
+            shutil.copytree(ROOT / top, clone / top, ignore=shutil.ignore_patterns("__pycache__"))
+        clones.append(clone)
+    # Two clones of one commit, copied at different times: the same release.
+    os.utime(clones[1] / "alliance" / "models" / "__init__.py", (1, 1))
+    assert release_id(clones[0]) == release_id(clones[1])
+    # Writing bytecode changes nothing; changing the code does.
+    (clones[1] / "alliance" / "__pycache__").mkdir(exist_ok=True)
+    (clones[1] / "alliance" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"x")
+    assert release_id(clones[0]) == release_id(clones[1])
+    (clones[1] / "alliance" / "urls_extra.py").write_text("# a change\n")
+    assert release_id(clones[0]) != release_id(clones[1])
+    # A checkout: its commit (a branch, packed, detached; a worktree's .git file).
+    git = clones[0] / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "refs" / "heads" / "main").write_text("a" * 40 + "\n")
+    assert git_commit(clones[0]) == "a" * 40 and release_id(clones[0]) == "a" * 12
+    (git / "refs" / "heads" / "main").unlink()
+    (git / "packed-refs").write_text("# pack-refs\n" + "b" * 40 + " refs/heads/main\n")
+    assert release_id(clones[0]) == "b" * 12
+    (git / "HEAD").write_text("c" * 40 + "\n")
+    assert release_id(clones[0]) == "c" * 12
+    worktree = tmp_path / "worktree"
+    worktree.mkdir()
+    (worktree / ".git").write_text(f"gitdir: {git}\n")
+    assert git_commit(worktree) == "c" * 40
+    # An image's build wrote RELEASE; the environment wins over all.
+    (clones[0] / "RELEASE").write_text("v1.2.3\n")
+    assert release_id(clones[0]) == "v1.2.3"
+    monkeypatch.setenv("RELEASE_ID", "deploy-7")
+    assert release_id(clones[0]) == "deploy-7"
+
