@@ -61,6 +61,7 @@ def test_the_pooled_production_configuration_connects(django_db_setup, django_db
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60, check=False)
     assert result.stdout.split() == ["42", "True"], result.stderr[-2000:]
 
+
 def database_settings(env):
     code = (
         "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup(); "
@@ -96,6 +97,7 @@ def test_every_database_connection_has_its_timeouts_pooled_or_not():
     command = database_settings({**replicas, "DATABASE_POOL": "true"})
     assert "options" not in command["default"]["OPTIONS"] and command["default"]["RESILIENCE"] is None
     assert command["default"]["OPTIONS"]["connect_timeout"] == 2 and command["default"]["CONN_HEALTH_CHECKS"]
+
 
 def test_the_release_id_comes_from_what_was_deployed(tmp_path, monkeypatch):
     import shutil
@@ -139,3 +141,26 @@ def test_the_release_id_comes_from_what_was_deployed(tmp_path, monkeypatch):
     monkeypatch.setenv("RELEASE_ID", "deploy-7")
     assert release_id(clones[0]) == "deploy-7"
 
+
+def test_two_gunicorn_instances_on_one_host_have_their_own_control_sockets():
+    import importlib.util
+
+    from gunicorn.config import Config
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    paths = []
+    for bind in (["127.0.0.1:8000"], ["127.0.0.1:8001"], ["unix:/run/registry.sock"]):
+        cfg = Config()
+        cfg.set("bind", bind)
+        server = type("Arbiter", (), {"cfg": cfg})()
+        conf.on_starting(server)
+        paths.append(cfg.control_socket)
+    assert len(set(paths)) == 3 and all(p.endswith(".ctl") for p in paths), paths
+    assert all(os.path.dirname(p) == os.path.dirname(Config().control_socket) for p in paths)
+    # One chosen on the command line, or none, is left alone.
+    cfg = Config()
+    cfg.set("control_socket", "/tmp/mine.ctl")
+    conf.on_starting(type("Arbiter", (), {"cfg": cfg})())
+    assert cfg.control_socket == "/tmp/mine.ctl"
