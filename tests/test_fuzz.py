@@ -121,6 +121,8 @@ def test_no_value_of_any_parameter_of_any_public_url_answers_5xx():
             # every value; they have the dates (their SQL reads the rows' own) and a few.
             whole = url.endswith("/") and language == "ja"
             for name in names:
+                if language == "en" and name not in DATE_PARAMS:
+                    continue  # the English pages read their query strings with the same code
                 if name in DATE_PARAMS:
                     values = DATES + JUNK[:3]
                 else:
@@ -133,7 +135,8 @@ def test_no_value_of_any_parameter_of_any_public_url_answers_5xx():
                 sent += 1
                 if response.status_code >= 500:
                     failures.append((url, query, response.status_code))
-    assert sent > 3000
+    print(f"query-string fuzz: {sent} requests, {len(failures)} answered 5xx")
+    assert sent > 2500
     assert not failures, f"{len(failures)} of {sent} requests answered 5xx: {failures[:40]}"
 
 
@@ -228,3 +231,31 @@ def test_unknown_parameters_are_redirected_to_the_page_without_them_and_render_n
     assert client.get("/agreements/?kind=treaty")["X-Cache"] == "miss"
     assert client.get("/agreements/?kind=treaty&x=11", follow=True).redirect_chain[0][1] == 302
     assert client.get("/agreements/?kind=treaty")["X-Cache"] == "hit"
+
+
+def test_an_unreadable_day_is_refused_by_the_exports_as_its_format_declares():
+    dated_records()
+    client = Client(raise_request_exception=False)
+    for name, param in (("agreement", "in_force_on"), ("body", "active_on"), ("seat", "active_on")):
+        for value in ("", "abc", "2020-02-30", "2020"):
+            response = client.get(reverse(f"alliance:{name}-csv"), {param: value})
+            assert response.status_code == 400, (name, param, value)
+        for value in ("2020-04-01", "令和2年4月1日"):  # an ISO day, and a form an editor types
+            assert client.get(reverse(f"alliance:{name}-csv"), {param: value}).status_code == 200, value
+        page = client.get(reverse(f"alliance:{name}-list"), {param: "abc"})
+        assert page.status_code == 200 and 'class="notice"' in page.content.decode()
+
+
+def test_free_text_parameters_are_declared_without_a_nul():
+    import re
+
+    from alliance.public.openapi import document
+
+    for path, item in document()["paths"].items():
+        for parameter in item["get"]["parameters"]:
+            schema = parameter["schema"]
+            if "pattern" in schema:
+                assert not re.search(schema["pattern"], "a\x00b"), (path, parameter["name"])
+                assert parameter["in"] == "path" or re.search(schema["pattern"], "日米 2+2")
+            else:
+                assert "enum" in schema or schema.get("format") == "date", (path, parameter)
