@@ -29,7 +29,7 @@ def test_schemathesis_finds_nothing_against_the_openapi_document(seeded):
             [str(ST), "run", f"{site}/api/openapi.json", "-H", "Host: localhost", "--seed", "1", "--workers", "2",
              "--max-examples", os.environ.get("ST_MAX_EXAMPLES", "10"), "--continue-on-failure",
              "--report", "json", "--report-json-path", str(report), "--no-color"],
-            capture_output=True, text=True, timeout=900, check=False,
+            capture_output=True, text=True, timeout=900, check=False, cwd=report.parent,  # its own .schemathesis/ there
         )
         summary = json.loads(report.read_text())
     cases = summary["test_cases"]
