@@ -19,6 +19,9 @@ from django.db import connection
 from .processes import database_url, registry_server
 
 ST = Path(sys.executable).parent / "st"
+# The test database, not the local one: a module whose only fixture is ``seeded`` gets no
+# test database from pytest-django, and would seed (then flush) the developer's own.
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.skipif(not ST.exists(), reason="schemathesis is not installed (requirements-dev.txt)")
