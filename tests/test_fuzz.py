@@ -140,6 +140,27 @@ def test_no_value_of_any_parameter_of_any_public_url_answers_5xx():
     assert not failures, f"{len(failures)} of {sent} requests answered 5xx: {failures[:40]}"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/meetings/?from=0001",
+        "/meetings/export.csv?from=0001-01-01",
+        "/bodies/?active_on=0001-01-01",
+        "/bodies/export.xlsx?active_on=0001-01-01",
+        "/agreements/?in_force_on=0001-01-01",
+        "/structure/?on=0001",
+    ],
+)
+def test_a_year_one_day_answers_on_ordinary_records(url):
+    """Issue 22's 500s from a year-1 date, on records dated as records are."""
+    body = make_body(slug="acm", name_ja="同盟調整メカニズム", established="2015-11")
+    make_meeting(slug="plain-meeting", body=body, start="2016-04-01")
+    make_agreement(slug="plain-agreement", signed="1960-01-19", in_force="1960-06-23")
+    response = Client(raise_request_exception=False).get(url)
+    consume(response)
+    assert response.status_code in (200, 400), (url, response.status_code)
+
+
 def test_an_xlsx_with_a_control_character_in_a_cell_answers_and_keeps_the_text():
     import io
 
