@@ -190,6 +190,11 @@ def quick(seconds: float):
         _quick.reset(token)
 
 
+def quick_seconds() -> float | None:
+    """The ``quick()`` deadline in force, if any."""
+    return _quick.get()
+
+
 def query_deadline(seconds: float) -> float:
     """The deadline of the query about to run: ``seconds``, or a ``quick()`` one if shorter."""
     short = _quick.get()

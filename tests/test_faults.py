@@ -147,6 +147,29 @@ def test_a_frozen_or_stopped_replica_or_primary_costs_one_bounded_wait():
                 start_cluster(primary_dir, primary)
             until(lambda: editor.get(f"{site}/admin/alliance/agreement/")[0] == 200)
 
+            # 4. The primary frozen: the same, once the checks' deadlines have found it out.
+            frozen = cluster_processes(primary_dir)
+            readers = Readers(site, PAGES)
+            try:
+                at = read_for(readers, 4, fault=lambda: freeze(frozen))
+                assert {a[2] for a in readers.answers} == {200}, [a[:3] for a in readers.answers if a[2] != 200]
+                # One DATABASE_CHECK_TIMEOUT (0.5 s), not the pool's wait and a connect timeout.
+                assert max(a[1] for a in readers.since(at)) < 1.5, sorted(a[1] for a in readers.since(at))[-5:]
+                assert {a[3]["X-Database"] for a in readers.since(at + 2.5)} == {"replica"}
+                assert p95(readers.since(at + 2.5)) < 0.5
+                started = time.monotonic()
+                status, headers, page = Browser().get(f"{alone}/agreements/")
+                assert status == 200 and headers["X-Cache"] == "hit" and time.monotonic() - started < 2.5
+                started = time.monotonic()
+                status, headers, page = editor.request(
+                    f"{site}/admin/alliance/agreement/",
+                    {"csrfmiddlewaretoken": token, "action": "unpublish", "_selected_action": "1", "index": "0"},
+                )
+                assert status == 503 and "Nothing you sent was saved" in page and time.monotonic() - started < 2.5
+            finally:
+                thaw(frozen)
+            until(lambda: editor.get(f"{site}/admin/alliance/agreement/")[0] == 200)
+
 
 def cache_env(url):
     return {

@@ -19,6 +19,7 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.db.backends.postgresql import base
+from psycopg_pool import ConnectionPool
 
 from alliance import resilience
 
@@ -30,7 +31,9 @@ class PoolRecoveryMixin:
         try:
             return super().get_new_connection(conn_params)
         except self.Database.OperationalError:
-            if not self.pool or not self._server_answers(conn_params):
+            # Under a quick() deadline (a reader's routing check) there is no time for a
+            # direct connection: the breaker's background probe replaces a stale pool.
+            if not self.pool or resilience.quick_seconds() is not None or not self._server_answers(conn_params):
                 raise
         logger.warning("database %r is back: replacing its connection pool", self.alias)
         self.close_pool()
@@ -54,6 +57,19 @@ class PoolRecoveryMixin:
             pool.close(timeout=0)
 
 
+class BoundedWaitPool(ConnectionPool):
+    """psycopg's pool, whose wait for a connection is cut to the ``quick()`` deadline when
+    one is set: a reader's routing check (the primary's data version) must not wait
+    DATABASE_POOL_TIMEOUT for a primary that hangs; it gives up, and the reader is
+    answered from a replica."""
+
+    def getconn(self, timeout: float | None = None):
+        quick = resilience.quick_seconds()
+        if timeout is None and quick is not None:
+            timeout = min(self.timeout, quick)
+        return super().getconn(timeout)
+
+
 class ResilientMixin:
     """Deadlines and a breaker per database (see the module's docstring)."""
 
@@ -64,6 +80,15 @@ class ResilientMixin:
     @property
     def guards(self) -> dict | None:
         return self.settings_dict.get("RESILIENCE")
+
+    @property
+    def pool(self):
+        pool = super().pool
+        if pool is not None and self.guards and type(pool) is ConnectionPool:
+            # Django builds the pool itself (and has no option for its class): this one
+            # waits as ``quick()`` allows (BoundedWaitPool only adds to getconn).
+            pool.__class__ = BoundedWaitPool
+        return pool
 
     def breaker(self) -> resilience.Breaker:
         return resilience.breaker(f"database {self.alias}", self.guards["retry"], self._probe)
