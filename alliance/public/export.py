@@ -112,18 +112,32 @@ def _deadline(connection):
 
 
 def _copy(connection, sql, params):
-    """PostgreSQL's COPY output, in chunks of about CHUNK bytes, counted like any other query."""
+    """PostgreSQL's COPY output, in chunks of about CHUNK bytes, counted like any other query.
+
+    A COPY streams at the pace of whoever downloads it (the server waits while the reader
+    reads), so PostgreSQL's statement_timeout, which bounds a query
+    (DATABASE_STATEMENT_TIMEOUT), is lifted for it: a slow download of a large list is not
+    cut off halfway. A server that stops sending is still found out by the deadline,
+    renewed at each chunk."""
     started = time.monotonic()
     buffer = bytearray()
     with connection.cursor() as cursor, _deadline(connection) as wait:
-        with cursor.cursor.copy(sql, params) as copy:
-            for chunk in copy:
-                if wait is not None:
-                    wait.renew()
-                buffer += chunk
-                if len(buffer) >= CHUNK:
-                    yield bytes(buffer)
-                    buffer.clear()
+        raw = cursor.cursor
+        raw.execute("SET statement_timeout = 0")
+        try:
+            with raw.copy(sql, params) as copy:
+                for chunk in copy:
+                    if wait is not None:
+                        wait.renew()
+                    buffer += chunk
+                    if len(buffer) >= CHUNK:
+                        yield bytes(buffer)
+                        buffer.clear()
+        finally:
+            try:
+                raw.execute("RESET statement_timeout")  # the connection's own, for its next request
+            except connection.Database.Error:
+                pass  # a connection left mid-COPY or broken is not reused (the pool drops it)
     if buffer:
         yield bytes(buffer)
     if connection.queries_logged:
