@@ -26,8 +26,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.skipif(not ST.exists(), reason="schemathesis is not installed (requirements-dev.txt)")
 def test_schemathesis_finds_nothing_against_the_openapi_document(seeded):
-    with registry_server({"DATABASE_URL": database_url(connection.settings_dict)}, threads=4) as site:
-        report = Path(tempfile.mkdtemp(prefix="alliance-st-")) / "report.json"
+    with (
+        registry_server({"DATABASE_URL": database_url(connection.settings_dict)}, threads=4) as site,
+        tempfile.TemporaryDirectory(prefix="alliance-st-") as folder,
+    ):
+        report = Path(folder) / "report.json"
         result = subprocess.run(
             [str(ST), "run", f"{site}/api/openapi.json", "-H", "Host: localhost", "--seed", "1", "--workers", "2",
              "--max-examples", os.environ.get("ST_MAX_EXAMPLES", "10"), "--continue-on-failure",
