@@ -9,6 +9,10 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# Which release this image runs (config/release.py): given as a build argument (a commit,
+# a version), or else a digest of the code copied here (.git is not in the image).
+ARG RELEASE_ID=""
+RUN RELEASE_ID="$RELEASE_ID" python -m config.release write
 # Static files are part of the image (hashed names, compressed), collected once here
 # rather than on every start. The settings need a key and a database URL to load; the
 # build connects to no database and the key is thrown away.

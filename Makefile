@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup lint db-status db-stop bench load datasette-compare
+.PHONY: run test setup lint db-status db-stop bench load datasette-compare api-fuzz
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version)'
@@ -26,6 +26,10 @@ lint: setup
 
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Schemathesis against /api/openapi.json with ten times the cases the suite's run makes
+api-fuzz: setup
+	ST_MAX_EXAMPLES=$${ST_MAX_EXAMPLES:-100} $(PY) -m pytest tests/test_api_fuzz.py -q -s
 
 db-status: setup
 	$(PY) -m config.localdb status

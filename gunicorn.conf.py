@@ -1,6 +1,27 @@
 """gunicorn reads this file from the working directory at every start (its default
 ./gunicorn.conf.py); settings given on the command line still win."""
 
+import os
+import re
+
+
+def control_socket_for(cfg) -> str | None:
+    """A control socket of this instance's own (gunicornc's), named after the addresses it
+    listens on: gunicorn's default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
+    ~/.gunicorn/gunicorn.ctl), so a second instance on the host would take over the first's.
+    None when one was chosen (--control-socket) or none is wanted."""
+    default = cfg.settings["control_socket"].default
+    if cfg.control_socket_disable or cfg.control_socket != default:
+        return None
+    name = re.sub(r"[^A-Za-z0-9.-]+", "_", "+".join(cfg.bind)).strip("_") or "default"
+    return os.path.join(os.path.dirname(default), f"gunicorn-{name}.ctl")
+
+
+def on_starting(server):
+    path = control_socket_for(server.cfg)
+    if path is not None:
+        server.cfg.set("control_socket", path)
+
 
 def post_worker_init(worker):
     """Warm and prime the worker before it takes a request, within DJANGO_WARM_START_SECONDS

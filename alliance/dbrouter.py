@@ -6,23 +6,27 @@ config/settings.py). Which database a request reads is decided once, at its star
 
 - Every write goes to the primary, whatever the request (``db_for_write``).
 - The primary also serves every read of: a request that is not GET/HEAD, the admin (and
-  so every import, which runs in the admin or in a management command), any request that
-  carries a session cookie (a logged-in editor), and any request that carries the cookie
-  set after a write (``alliance_primary``, for ``DATABASE_REPLICA_STICKY_SECONDS``): an
-  editor reads what they just wrote. Code outside a request (commands, imports, the
-  shell) reads the primary.
+  so every import, which runs in the admin or in a management command), and a browser
+  that carries the stickiness cookie: a value signed by the registry (``alliance_primary``,
+  valid for ``DATABASE_REPLICA_STICKY_SECONDS``), set only on the response to a signed-in
+  user's request that wrote (a write was routed, and the answer was no error): an editor
+  reads what they just wrote. No cookie a reader can make up (a ``sessionid``, an unsigned
+  value) and no request that wrote nothing (a POST answered 403, 404 or 405) moves a reader
+  to the primary. Code outside a request (commands, imports, the shell) reads the primary.
 - A public GET or HEAD reads a replica, taken in turn, if it is up and not behind: the
   replica's data version (the counter every write bumps, see models/versioning.py) must
   be at least the primary's, read at most every ``DATABASE_REPLICA_MAX_STALENESS``
   seconds per process. The version read from the replica is the one the page's ETag and
   cache keys carry, so a cached page always names the data it was built from.
-- A replica that cannot be reached, or that fails during the request, is left out for
-  ``DATABASE_REPLICA_RETRY_SECONDS``; the request is answered from the primary (a failed
-  read is run again there), never with a 500. While the primary cannot be reached, a
-  replica still answers public pages.
+- A replica that cannot be reached, that does not answer within its deadlines, or that
+  fails during the request, is passed over for ``DATABASE_REPLICA_RETRY_SECONDS`` (its
+  breaker, alliance/resilience.py; a background probe brings it back); the request is
+  answered from the primary (a failed read is run again there), never with a 500. The
+  version checks run under ``DATABASE_CHECK_TIMEOUT``. While the primary cannot be reached
+  (or is passed over), a replica still answers public pages.
 
-The CSV export still reads the primary: it streams after the request's routing has
-ended, through the default connection.
+Every public read goes through the router, the exports included (a streamed one reads the
+database chosen when it started), so ``X-Database`` names the database that answered.
 """
 
 import contextvars
@@ -34,11 +38,16 @@ import time
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 
+from . import resilience
+
 logger = logging.getLogger("alliance.replicas")
 
 _read_alias: contextvars.ContextVar[str] = contextvars.ContextVar("alliance_read_alias", default=DEFAULT_DB_ALIAS)
+# Set when the request routes a write (a save, an update, a delete, a session saved).
+_wrote: contextvars.ContextVar[bool] = contextvars.ContextVar("alliance_wrote", default=False)
 
 STICKY_COOKIE = "alliance_primary"
+STICKY_SALT = "alliance.dbrouter.sticky"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 VERSION_SQL = "SELECT version, changed_at FROM alliance_registry_version WHERE id = 1"
 
@@ -55,6 +64,7 @@ class ReplicaRouter:
         return _read_alias.get()
 
     def db_for_write(self, model, **hints):
+        _wrote.set(True)
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1, obj2, **hints):
@@ -65,12 +75,11 @@ class ReplicaRouter:
 
 
 class _State:
-    """Per process: which replicas are resting after a failure, the primary's last-read
-    version, and whose turn it is."""
+    """Per process: the primary's last-read version, and whose turn it is (which replicas
+    are passed over after a failure is their breakers': alliance/resilience.py)."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.down_until: dict[str, float] = {}
         self.primary_version: int | None = None
         self.primary_read_at = 0.0
         self.turn = itertools.count()
@@ -86,13 +95,29 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
+def _breaker(alias: str):
+    wrapper = connections[alias]
+    if hasattr(wrapper, "breaker") and wrapper.guards:
+        return wrapper.breaker()
+    if alias not in _fallback_breakers:
+        params = wrapper.get_connection_params()
+        params.pop("prepare_threshold", None)
+
+        def probe():
+            wrapper.Database.connect(**params).close()
+
+        _fallback_breakers[alias] = resilience.Breaker(
+            f"database {alias}", _setting("DATABASE_REPLICA_RETRY_SECONDS", 5.0), probe
+        )
+    return _fallback_breakers[alias]
+
+
+# Where the backend brings no breaker of its own (outside the web application's settings).
+_fallback_breakers: dict = {}
+
+
 def mark_down(alias: str, error: Exception) -> None:
-    retry = _setting("DATABASE_REPLICA_RETRY_SECONDS", 5.0)
-    with state.lock:
-        first = state.down_until.get(alias, 0) < time.monotonic()
-        state.down_until[alias] = time.monotonic() + retry
-    if first:
-        logger.warning("replica %s left out for %.0f s: %s", alias, retry, error)
+    _breaker(alias).fail(error)
     try:
         connections[alias].close()
     except Exception:  # a broken connection may fail to close; it is dropped either way
@@ -100,7 +125,7 @@ def mark_down(alias: str, error: Exception) -> None:
 
 
 def _version(alias: str):
-    with connections[alias].cursor() as cursor:
+    with resilience.quick(_setting("DATABASE_CHECK_TIMEOUT", 0.5)), connections[alias].cursor() as cursor:
         cursor.execute(VERSION_SQL)
         return cursor.fetchone()
 
@@ -116,12 +141,17 @@ def primary_version() -> int:
 
 
 def wants_primary(request) -> bool:
-    """Editors, writes, the admin and anyone who has just written read the primary."""
+    """Writes, the admin and a browser whose signed-in user has just written read the primary."""
     if request.method not in SAFE_METHODS:
         return True
     if request.path_info.startswith("/admin/"):
         return True
-    return settings.SESSION_COOKIE_NAME in request.COOKIES or STICKY_COOKIE in request.COOKIES
+    if STICKY_COOKIE not in request.COOKIES:
+        return False
+    sticky = request.get_signed_cookie(
+        STICKY_COOKIE, default=None, salt=STICKY_SALT, max_age=_setting("DATABASE_REPLICA_STICKY_SECONDS", 60)
+    )
+    return sticky is not None
 
 
 def choose(request) -> str:
@@ -132,7 +162,7 @@ def choose(request) -> str:
     start = next(state.turn)
     for i in range(len(replicas)):
         alias = replicas[(start + i) % len(replicas)]
-        if state.down_until.get(alias, 0) > time.monotonic():
+        if not _breaker(alias).allows():
             continue
         try:
             row = _version(alias)
@@ -140,7 +170,8 @@ def choose(request) -> str:
             mark_down(alias, error)
             continue
         try:
-            behind = (row[0] if row else 0) < primary_version()
+            with resilience.quick(_setting("DATABASE_CHECK_TIMEOUT", 0.5)):
+                behind = (row[0] if row else 0) < primary_version()
         except (OperationalError, InterfaceError):
             behind = False  # the primary cannot be reached: the replica still answers readers
         if behind:
@@ -150,6 +181,14 @@ def choose(request) -> str:
         request._registry_version = format_version(row)
         return alias
     return DEFAULT_DB_ALIAS
+
+
+def _signed_in(request) -> bool:
+    user = getattr(request, "user", None)
+    try:
+        return bool(user is not None and user.is_authenticated)
+    except (OperationalError, InterfaceError):
+        return False
 
 
 class ReplicaMiddleware:
@@ -166,15 +205,19 @@ class ReplicaMiddleware:
             alias = DEFAULT_DB_ALIAS  # the primary is unreachable: its own 503 follows
         request.read_database = alias
         token = _read_alias.set(alias)
+        wrote = _wrote.set(False)
         try:
             response = self.get_response(request)
+            made_a_write = _wrote.get()
         finally:
             _read_alias.reset(token)
-        if request.method not in SAFE_METHODS:
-            # Read-your-writes: this browser reads the primary for a while after writing.
-            response.set_cookie(
+            _wrote.reset(wrote)
+        if made_a_write and response.status_code < 400 and _signed_in(request):
+            # Read-your-writes: this editor's browser reads the primary for a while.
+            response.set_signed_cookie(
                 STICKY_COOKIE,
                 "1",
+                salt=STICKY_SALT,
                 max_age=_setting("DATABASE_REPLICA_STICKY_SECONDS", 60),
                 secure=settings.SESSION_COOKIE_SECURE,
                 httponly=True,

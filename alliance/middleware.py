@@ -52,7 +52,11 @@ UNAVAILABLE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
 <body style="font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
 <h1>一時的に利用できません</h1><p>データベースに接続できません。しばらくしてから再読み込みしてください。</p>
 <h1 lang="en">Temporarily unavailable</h1><p lang="en">The database cannot be reached. Please reload in a moment.</p>
-</body></html>"""
+{not_saved}</body></html>"""
+# Beneath it, for a write (a form sent, an import confirmed, an action): what happened to it.
+NOT_SAVED = """<p><strong>送信した内容は保存されていません。</strong>しばらくしてから、もう一度送信してください。</p>
+<p lang="en"><strong>Nothing you sent was saved.</strong> Please send it again in a moment.</p>
+"""
 
 
 class DatabaseUnavailableMiddleware:
@@ -71,11 +75,25 @@ class DatabaseUnavailableMiddleware:
 
             for conn in connections.all(initialized_only=True):
                 conn.close_if_unusable_or_obsolete()
-            response = HttpResponse(UNAVAILABLE, status=503, content_type="text/html; charset=utf-8")
-            response["Retry-After"] = "5"
+            write = request.method not in ("GET", "HEAD", "OPTIONS")
+            page = UNAVAILABLE.format(not_saved=NOT_SAVED if write else "")
+            response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
+            response["Retry-After"] = str(retry_after())
             response["Cache-Control"] = "no-store"
             return response
         return None
+
+
+def retry_after() -> int:
+    """Seconds until the primary is asked again (its breaker's next probe), at least 1."""
+    import math
+
+    from django.db import connections
+
+    primary = connections["default"]
+    if getattr(primary, "guards", None):
+        return max(math.ceil(primary.breaker().remaining()), 1)
+    return 5
 
 
 class SecurityHeadersMiddleware:

@@ -232,7 +232,7 @@ class PartialDate:
         if self.precision == Precision.MONTH:
             return self.date.replace(day=calendar.monthrange(self.date.year, self.date.month)[1])
         if self.precision == Precision.FISCAL_YEAR:
-            return datetime.date(self.date.year + 1, 3, 31)
+            return day_or_bound(self.date.year + 1, 3, 31)
         return self.date.replace(month=12, day=31)
 
     def contains(self, day: datetime.date) -> bool:
@@ -328,6 +328,25 @@ def parse_period(text: str, context: PartialDate | None = None) -> tuple[Partial
     return start, end
 
 
+def day_or_bound(year: int, month: int, day: int) -> datetime.date:
+    """The day, or the calendar's first or last day when ``year`` lies outside it (1–9999).
+
+    Every boundary computed from a date a reader or an editor gives goes through here: the
+    fiscal year that holds 1 January of year 1 began in year 0, and fiscal year 9999 ends
+    in year 10000, neither of which a date can hold. As bounds of a period they are the
+    calendar's ends, which no stored date lies beyond."""
+    if year < datetime.MINYEAR:
+        return datetime.date.min
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    return datetime.date(year, month, day)
+
+
+def next_day(day: datetime.date) -> datetime.date:
+    """The day after ``day``; the calendar's last day has none and stays itself."""
+    return day if day == datetime.date.max else day + datetime.timedelta(days=1)
+
+
 def fiscal_year_of(day: datetime.date) -> int:
     """The Japanese fiscal year that contains ``day`` (January to March belong to the year before)."""
     return day.year if day.month >= 4 else day.year - 1
@@ -338,7 +357,7 @@ def truncate(day: datetime.date, precision: str) -> datetime.date:
     if precision == Precision.YEAR:
         return day.replace(month=1, day=1)
     if precision == Precision.FISCAL_YEAR:
-        return datetime.date(fiscal_year_of(day), 4, 1)
+        return day_or_bound(fiscal_year_of(day), 4, 1)
     if precision == Precision.MONTH:
         return day.replace(day=1)
     return day

@@ -14,6 +14,13 @@ default: one reader at a page a second takes two minutes). A reader who never pa
 every process and core awake, which a pausing one does not (on this VM a request to an idle
 server costs 2-3x one to a busy one); that comparison is printed for reference.
 
+Then (``LOAD_FAULTS=0`` skips them) each part in turn fails under LOAD_FAULT_READERS (6)
+pausing readers and an editor saving every 3 s: the replica frozen (SIGSTOP) 20 s, the
+primary stopped 10 s, the replica stopped 30 s, the cache frozen 20 s; for each it prints
+the readers' errors, p95 and slowest answer while the part was out, the editor's answers
+(a 503 must say nothing was saved), and the seconds from the part's return until the site
+used it again (issue 22's table; targets in the README's "When a part hangs or dies").
+
 `make load SHAPE=single` (``--shape single``) serves the registry with one gunicorn
 (DJANGO_ENV=production, DEBUG off, pooled connections) against the embedded PostgreSQL, then:
 
@@ -380,40 +387,45 @@ def main_scaled():
         print(f"one shared cache ({Path(cache.args[0]).name}), the primary and one streaming replica; database {DATABASE}")
         print(f"The same {REQUESTS} requests each time (lists, filters, searches, record pages, CSV), spread over both instances.")
         print(f"A single pausing reader sends the first {SINGLE_PAUSED} of them (at about a page a second).")
-        stress_one = None
-        for title, think, target in (
-            (f"Readers pausing {THINK[0]}-{THINK[1]} s between pages (judged)", THINK, 2.0),
-            ("Stress: no pause between requests (for reference; 2 cores)", (0.0, 0.0), None),
-        ):
-            print(f"\n{title}")
-            print(f"{'users':>5} {'requests':>9} {'req/s':>8} {'p50':>9} {'p95':>9} {'errors':>7}  "
-                  f"{'server p50':>10} {'server p95':>10}  served by")
-            table = {}
-            for users in (1, 16):
-                # One pausing reader is compared with sixteen pausing readers: the same
-                # behaviour, one or many (a reader who never pauses keeps the server hot,
-                # and is the stress run's).
-                requests = workload[:SINGLE_PAUSED] if users == 1 and think != (0.0, 0.0) else workload
-                offsets = {p: logs[p].stat().st_size if logs[p].exists() else 0 for p in ports}
-                run = Users(users, requests, think=think, ports=ports)
-                table[users] = summarise(run.run(), run.elapsed)
-                server = server_times(logs, offsets, len(requests))
-                t = table[users]
-                served = ", ".join(f"{name} {value}: {count}" for (name, value), count in sorted(run.headers.items()))
-                print(f"{users:>5} {t['requests']:>9} {t['rps']:>8.1f} {t['p50'] * 1000:>7.1f}ms {t['p95'] * 1000:>7.1f}ms {t['errors']:>7}  "
-                      f"{server['p50'] * 1000:>8.1f}ms {server['p95'] * 1000:>8.1f}ms  {served}")
-            ratio = table[16]["p95"] / table[1]["p95"]
-            errors = table[1]["errors"] + table[16]["errors"]
-            if target:
-                judged = table
-                print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f} (target <= {target}): {'PASS' if ratio <= target else 'MISS'}")
-            else:
-                stress_one = table[1]
-                print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f}")
-            print(f"errors: {errors} (target 0): {'PASS' if errors == 0 else 'MISS'}")
-        print(f"\n(p95 of 16 pausing readers / p95 of one reader who never pauses, the comparison this "
-              f"harness made before: {judged[16]['p95'] / stress_one['p95']:.2f})")
+        # LOAD_JUDGED=0: the faults alone.
+        if os.environ.get("LOAD_JUDGED", "1") != "0":
+            stress_one = judged = None
+            for title, think, target in (
+                (f"Readers pausing {THINK[0]}-{THINK[1]} s between pages (judged)", THINK, 2.0),
+                ("Stress: no pause between requests (for reference; 2 cores)", (0.0, 0.0), None),
+            ):
+                print(f"\n{title}")
+                print(f"{'users':>5} {'requests':>9} {'req/s':>8} {'p50':>9} {'p95':>9} {'errors':>7}  "
+                      f"{'server p50':>10} {'server p95':>10}  served by")
+                table = {}
+                for users in (1, 16):
+                    # One pausing reader is compared with sixteen pausing readers: the same
+                    # behaviour, one or many (a reader who never pauses keeps the server hot,
+                    # and is the stress run's).
+                    requests = workload[:SINGLE_PAUSED] if users == 1 and think != (0.0, 0.0) else workload
+                    offsets = {p: logs[p].stat().st_size if logs[p].exists() else 0 for p in ports}
+                    run = Users(users, requests, think=think, ports=ports)
+                    table[users] = summarise(run.run(), run.elapsed)
+                    server = server_times(logs, offsets, len(requests))
+                    t = table[users]
+                    served = ", ".join(f"{name} {value}: {count}" for (name, value), count in sorted(run.headers.items()))
+                    print(f"{users:>5} {t['requests']:>9} {t['rps']:>8.1f} {t['p50'] * 1000:>7.1f}ms {t['p95'] * 1000:>7.1f}ms {t['errors']:>7}  "
+                          f"{server['p50'] * 1000:>8.1f}ms {server['p95'] * 1000:>8.1f}ms  {served}")
+                ratio = table[16]["p95"] / table[1]["p95"]
+                errors = table[1]["errors"] + table[16]["errors"]
+                if target:
+                    judged = table
+                    print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f} (target <= {target}): {'PASS' if ratio <= target else 'MISS'}")
+                else:
+                    stress_one = table[1]
+                    print(f"p95 at 16 users / p95 at 1 user = {ratio:.2f}")
+                print(f"errors: {errors} (target 0): {'PASS' if errors == 0 else 'MISS'}")
+            print(f"\n(p95 of 16 pausing readers / p95 of one reader who never pauses, the comparison this "
+                  f"harness made before: {judged[16]['p95'] / stress_one['p95']:.2f})")
+        if os.environ.get("LOAD_FAULTS", "1") != "0":
+            run_faults(env, ports, replica_data, replica_port, cache)
     finally:
+        thaw(list(frozen_processes))  # a fault interrupted: nothing stays frozen
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
         for server in servers:
@@ -425,6 +437,222 @@ def main_scaled():
         if not was_running:
             localdb("stop")
     return 0
+
+
+# --- faults of the scaled-out shape --------------------------------------------------------
+#
+# Each part in turn frozen (SIGSTOP: it holds its sockets and answers nothing, as a hung
+# host does) or stopped, under LOAD_FAULT_READERS readers on (mostly) unique URLs pausing
+# as readers do and an editor saving every 3 s; for each: the readers' errors, their p95
+# and slowest answer while the part was out, the editor's answers, and the seconds from
+# the part's return until the site used it again.
+
+FAULT_READERS = int(os.environ.get("LOAD_FAULT_READERS", "6"))
+frozen_processes: list[int] = []
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def cluster_pids(data):
+    import psutil
+
+    postmaster = psutil.Process(int((Path(data) / "postmaster.pid").read_text().split()[0]))
+    return [postmaster.pid, *(child.pid for child in postmaster.children(recursive=True))]
+
+
+def freeze(pids):
+    frozen_processes.extend(pids)
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+
+
+def thaw(pids):
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGCONT)
+        if pid in frozen_processes:
+            frozen_processes.remove(pid)
+
+
+class Editor:
+    """A signed-in editor who unpublishes and republishes one meeting every ``every`` seconds
+    through the admin (an action on the changelist, as in the browser); each answer is
+    kept as (started, seconds, status, body)."""
+
+    def __init__(self, port, username, password, pk, every=3.0):
+        import http.cookiejar
+        import urllib.request
+
+        self.base = f"http://{HOST}:{port}"
+        self.every = every
+        self.answers = []
+        self.stopping = threading.Event()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        class BehindTheProxy(http.cookiejar.DefaultCookiePolicy):
+            # The production settings mark cookies Secure; here the TLS proxy is left out.
+            def return_ok_secure(self, cookie, request):
+                return True
+
+        jar = http.cookiejar.CookieJar(policy=BehindTheProxy())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+        status, page = self.request("/admin/login/")
+        self.request("/admin/login/?next=/admin/", {"csrfmiddlewaretoken": self.token(page), "username": username,
+                                                     "password": password, "next": "/admin/"})
+        self.pk = pk
+
+    @staticmethod
+    def token(page):
+        import re
+
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        return found.group(1) if found else ""
+
+    def request(self, path, data=None):
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        # As the TLS proxy forwards it (the settings trust X-Forwarded-Proto behind a proxy).
+        headers = {"Host": "localhost", "X-Forwarded-Proto": "https", "Origin": "https://localhost",
+                   "Referer": f"https://localhost{path}"}
+        req = urllib.request.Request(self.base + path, data=body, headers=headers)
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                return response.status, response.read().decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
+        except OSError:
+            return 0, ""
+
+    def run(self):
+        token, action = "", "unpublish"
+        while not self.stopping.wait(self.every):
+            started = time.monotonic()
+            if not token:
+                status, page = self.request("/admin/alliance/meeting/")
+                token = self.token(page)
+            status, page = self.request("/admin/alliance/meeting/", {
+                "csrfmiddlewaretoken": token, "action": action, "_selected_action": self.pk, "index": "0", "select_across": "0"})
+            self.answers.append((started, time.monotonic() - started, status, page))
+            if status == 302:
+                action = "publish" if action == "unpublish" else "unpublish"
+
+
+def probe_until(check, timeout=90.0):
+    """Seconds until ``check()`` holds (asked every 0.2 s), or None."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if check():
+            return time.monotonic() - started
+        time.sleep(0.2)
+    return None
+
+
+def get(port, path):
+    try:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        conn.request("GET", path, headers={"Host": "localhost"})
+        response = conn.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    except (OSError, http.client.HTTPException):
+        return 0, {}
+
+
+def run_faults(env, ports, replica_data, replica_port, cache):
+    """The four faults of issue 22's table, one after the other (see the comment above)."""
+    made = subprocess.run(
+        [PY, "manage.py", "shell", "-v", "0", "-c",
+         "from django.contrib.auth import get_user_model as g; U = g(); "
+         "U.objects.filter(username='load-editor').exists() or U.objects.create_superuser('load-editor', password='load-editor-password'); "
+         "from alliance.models import Meeting; print(Meeting.objects.get(slug='synth-meeting-7').pk)"],
+        cwd=ROOT, env={k: v for k, v in env.items() if k != "DATABASE_REPLICA_URLS"}, check=True, capture_output=True, text=True,
+    )
+    meeting = made.stdout.split()[-1]
+    primary_port = db_port()
+
+    def replica_used():
+        return get(ports[0], "/agreements/?sort=name")[1].get("X-Database") == "replica"
+
+    def cache_used():
+        get(ports[0], "/bodies/")
+        return get(ports[0], "/bodies/")[1].get("X-Cache") == "hit"
+
+    def editor_saves(editor):
+        return lambda: editor.request("/admin/")[0] == 200
+
+    replica_pids = []
+    faults = [
+        ("replica frozen (SIGSTOP) 20 s", 20,
+         lambda: (replica_pids.clear(), replica_pids.extend(cluster_pids(replica_data)), freeze(replica_pids)),
+         lambda: thaw(replica_pids), lambda editor: replica_used),
+        ("primary stopped 10 s", 10, lambda: localdb("stop"),
+         lambda: localdb("start", env={**os.environ, "EMBEDDED_PG_PORT": str(primary_port)}), editor_saves),
+        ("replica stopped 30 s", 30, lambda: stop_cluster(replica_data),
+         lambda: start_cluster(replica_data, replica_port), lambda editor: replica_used),
+        ("cache frozen (SIGSTOP) 20 s", 20, lambda: freeze([cache.pid]), lambda: thaw([cache.pid]), lambda editor: cache_used),
+    ]
+    print(f"\nFaults: {FAULT_READERS} readers pausing {THINK[0]}-{THINK[1]} s on unique pages, one editor saving every 3 s;")
+    print("defaults of every timeout and retry setting (README: Configuration)")
+    print(f"{'fault':<30} {'answers':>7} {'errors':>6} {'p95 out':>8} {'max out':>8} {'>0.4s':>6} {'p95 after':>9} "
+          f"{'editor (status: n)':<26} {'recover':>8}")
+    for title, seconds, fault, restore, recovered in faults:
+        editor = Editor(ports[0], "load-editor", "load-editor-password", meeting)
+        users = Users(FAULT_READERS, seconds=seconds + 20, seed=len(title), think=THINK, ports=ports)
+        runner = threading.Thread(target=users.run)
+        saver = threading.Thread(target=editor.run)
+        runner.start()
+        saver.start()
+        time.sleep(5)
+        out_at = time.monotonic()
+        fault()
+        time.sleep(seconds)
+        back_at = time.monotonic()
+        restore()
+        recovery = probe_until(recovered(editor))
+        runner.join()
+        editor.stopping.set()
+        saver.join()
+        during = [r for r in users.results if out_at <= r[0] < back_at]
+        after = [r for r in users.results if r[0] >= back_at]
+        errors = sum(1 for r in users.results if r[2] == 0 or r[2] >= 500)
+        out = summarise(during, seconds) if during else {"p95": float("nan")}
+        later = summarise(after, 1) if after else {"p95": float("nan")}
+        edits = {}
+        for answer in editor.answers:
+            edits[answer[2]] = edits.get(answer[2], 0) + 1
+        clear_503 = all("保存されていません" in a[3] for a in editor.answers if a[2] == 503)
+        editor_text = ", ".join(f"{k}: {v}" for k, v in sorted(edits.items())) + ("" if clear_503 else " (503 unclear)")
+        slowest = max((r[1] for r in during), default=float("nan"))
+        waited = sum(1 for r in during if r[1] > 0.4)  # the answers that waited for the part
+        print(f"{title:<30} {len(users.results):>7} {errors:>6} {out['p95']:>7.2f}s {slowest:>7.2f}s {waited:>6} {later['p95']:>8.2f}s "
+              f"{editor_text:<26} {recovery if recovery is None else f'{recovery:.1f}s':>8}", flush=True)
+
+
+def stop_cluster(data):
+    sys.path.insert(0, str(ROOT))
+    from config import localdb as ldb
+
+    ldb._pg("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "-t", "60", "stop")
+
+
+def start_cluster(data, port):
+    sys.path.insert(0, str(ROOT))
+    from config import localdb as ldb
+
+    options = f"-c listen_addresses={HOST} -c port={port} -c unix_socket_directories=''"
+    ldb._pg("pg_ctl", "-D", str(data), "-l", str(Path(data) / "server.log"), "-o", options, "-w", "-t", "120", "start")
 
 
 def main(argv=None):

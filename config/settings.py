@@ -15,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.release import release_id
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -27,12 +29,6 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def _release_id() -> str:
-    """A fingerprint of the code: the newest modification time among the app's files."""
-    newest = max((p.stat().st_mtime for p in (BASE_DIR / "alliance").rglob("*") if p.is_file()), default=0)
-    return f"{newest:.0f}"
 
 
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
@@ -135,7 +131,7 @@ def database_settings() -> dict:
         from config import localdb
 
         config = {"ENGINE": "config.localdb", "NAME": localdb.database_name(), "USER": localdb.DB_USER}
-    return _connections(config)
+    return _primary_connections(config)
 
 
 def _postgres_url(url: str, name: str) -> dict:
@@ -145,30 +141,71 @@ def _postgres_url(url: str, name: str) -> dict:
     return config
 
 
-def _connections(config: dict) -> dict:
+# The web application (config/wsgi.py, so gunicorn) sets this: its connections get the
+# statement and idle-in-transaction timeouts, client-side deadlines and breakers below.
+# Management commands (migrate, imports, backups, synth) run unbounded.
+SERVING = env_bool("ALLIANCE_SERVING")
+
+
+def _seconds(name: str, default: str) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _connections(config: dict, *, connect_timeout: float, pool_timeout: float, query_timeout: float, retry: float) -> dict:
+    """Every connection, pooled or not, primary or replica: a connect timeout (libpq counts
+    whole seconds, at least 2) and TCP keepalives (a peer that vanished is noticed on an
+    idle connection within ~25 s); when serving, PostgreSQL's statement_timeout and
+    idle_in_transaction_session_timeout, and RESILIENCE: a client-side deadline on every
+    query (``query``; a frozen server cancels nothing itself), a shorter one on the checks
+    that decide where a request reads (``check``), and how long a server that failed is
+    passed over (``retry``) — config/pgbackend, alliance/resilience.py."""
+    options = {
+        **config.get("OPTIONS", {}),
+        "connect_timeout": max(int(round(connect_timeout)), 2),
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
+    if SERVING:
+        statement = int(_seconds("DATABASE_STATEMENT_TIMEOUT", "30") * 1000)
+        idle = int(_seconds("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", "60") * 1000)
+        options["options"] = f"-c statement_timeout={statement} -c idle_in_transaction_session_timeout={idle}"
+        config["RESILIENCE"] = {"query": query_timeout, "check": _seconds("DATABASE_CHECK_TIMEOUT", "0.5"), "retry": retry}
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "config.pgbackend"
     if env_bool("DATABASE_POOL"):
         # psycopg's pool lives inside each worker process; Django requires
         # CONN_MAX_AGE=0 with it.
-        config["OPTIONS"] = {
-            **config.get("OPTIONS", {}),
-            "pool": {
-                "min_size": 1,
-                "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
-                # While the database is down a request waits this long, then gets the 503 page.
-                "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "2")),
-            },
+        options["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
+            # While the database is down a request waits this long for a connection (then
+            # the server is passed over for ``retry`` seconds, and answers 503 at once).
+            "timeout": pool_timeout,
         }
-        # Django then checks each pooled connection before handing it out, so one broken
-        # by a database restart is replaced instead of failing a request; and our backend
-        # replaces a pool still backing off from reconnecting once the server is back.
-        config["CONN_HEALTH_CHECKS"] = True
-        if config["ENGINE"] == "django.db.backends.postgresql":
-            config["ENGINE"] = "config.pgbackend"
+        # Each pooled connection is checked before it is handed out, so one broken by a
+        # database restart is replaced instead of failing a request: by the pool, or when
+        # serving by our backend under the ``check`` deadline (the pool's check has none).
+        config["CONN_HEALTH_CHECKS"] = not SERVING
         config["CONN_MAX_AGE"] = 0
     else:
         config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
         config["CONN_HEALTH_CHECKS"] = True
+    config["OPTIONS"] = options
     return config
+
+
+def _primary_connections(config: dict) -> dict:
+    statement = _seconds("DATABASE_STATEMENT_TIMEOUT", "30")
+    return _connections(
+        config,
+        connect_timeout=_seconds("DATABASE_CONNECT_TIMEOUT", "2"),
+        pool_timeout=_seconds("DATABASE_POOL_TIMEOUT", "2"),
+        # The server cancels a statement first; the client gives up only on one that says nothing.
+        query_timeout=statement + 2,
+        retry=_seconds("DATABASE_RETRY_SECONDS", "5"),
+    )
 
 
 def replica_settings() -> dict:
@@ -177,11 +214,19 @@ def replica_settings() -> dict:
     replicas = {}
     for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), 1):
         config = _postgres_url(url, "DATABASE_REPLICA_URLS")
-        # A replica that does not answer is given up quickly; the primary answers instead.
-        config["OPTIONS"] = {"connect_timeout": int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "2"))}
         # Tests run against the primary alone.
         config["TEST"] = {"MIRROR": "default"}
-        replicas[f"replica{number}"] = _connections(config)
+        # A replica that does not answer is given up quickly (connecting, or waiting for a
+        # pooled connection, and every query), and passed over for a while; the primary
+        # answers instead.
+        connect = _seconds("DATABASE_REPLICA_CONNECT_TIMEOUT", "2")
+        replicas[f"replica{number}"] = _connections(
+            config,
+            connect_timeout=connect,
+            pool_timeout=connect,
+            query_timeout=_seconds("DATABASE_REPLICA_QUERY_TIMEOUT", "2"),
+            retry=_seconds("DATABASE_REPLICA_RETRY_SECONDS", "5"),
+        )
     return replicas
 
 
@@ -193,6 +238,9 @@ DATABASE_ROUTERS = ["alliance.dbrouter.ReplicaRouter"]
 DATABASE_REPLICA_MAX_STALENESS = float(os.environ.get("DATABASE_REPLICA_MAX_STALENESS", "1"))
 DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "5"))
 DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "60"))
+# The deadline of the small queries that decide where a request reads (a replica's and the
+# primary's version, a pooled connection's check): a frozen server costs at most this.
+DATABASE_CHECK_TIMEOUT = _seconds("DATABASE_CHECK_TIMEOUT", "0.5")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -256,9 +304,11 @@ CONTENT_SECURITY_POLICY = (
 )
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# Public pages carry an ETag from the data version and this release: a new deployment
-# changes every ETag even where the data did not change.
-RELEASE_ID = os.environ.get("RELEASE_ID") or _release_id()
+# Public pages carry an ETag from the data version and this release, and are cached under
+# both: a new deployment changes every ETag even where the data did not change, and hosts
+# running one release share the cache. From the environment, the RELEASE file an image's
+# build writes, the git commit, or the code's content (config/release.py).
+RELEASE_ID = release_id()
 
 
 
@@ -277,6 +327,9 @@ def cache_settings() -> dict:
         raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
     timeout = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.5"))
     return {
+        # After a timeout or a refused connection the server is passed over this long (each
+        # request a miss, no wait), then probed in the background (alliance/resilience.py).
+        "RETRY_SECONDS": float(os.environ.get("CACHE_RETRY_SECONDS", "10")),
         # Django's RedisCache, reading an unreachable server as a miss (config/cache.py).
         "BACKEND": "config.cache.SharedCache",
         "LOCATION": url,

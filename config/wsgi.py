@@ -3,4 +3,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Serving: every database connection gets its timeouts, deadlines and breakers
+# (config/settings.py SERVING); management commands do not.
+os.environ.setdefault("ALLIANCE_SERVING", "1")
 application = get_wsgi_application()

@@ -94,3 +94,12 @@ def version_bumps_at_each_statement(request):
 
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS alliance_registry_pending_commit IMMEDIATE")
+
+
+def forget_pages():
+    """Drop the rendered pages from the (per-process, in-memory) test cache, keeping the
+    cached counts and facets: the next request renders its page again."""
+    from django.core.cache import cache
+
+    for key in [key for key in cache._cache if ":page:" in key]:
+        cache.delete(key.split(":", 2)[2])

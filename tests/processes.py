@@ -60,6 +60,13 @@ def cache_server_binary() -> str | None:
 @contextmanager
 def cache_server():
     """A Redis-compatible server on a free loopback port, in memory only; yields its URL."""
+    with cache_server_process() as (url, _process):
+        yield url
+
+
+@contextmanager
+def cache_server_process():
+    """The same, yielding (its URL, its process), for a test that freezes it."""
     binary = cache_server_binary()
     if binary is None:
         pytest.skip(
@@ -74,9 +81,106 @@ def cache_server():
     )
     try:
         wait_for_port(port, process, timeout=20)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process
     finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
         stop(process)
+
+
+@contextmanager
+def silent_server():
+    """A TCP server on a free loopback port that accepts every connection and never
+    answers (a cache that hangs); yields its port."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held, stopping = [], threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stopping.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stopping.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+def cluster_processes(data: Path) -> list:
+    """The postmaster of the cluster in ``data`` and every process it started."""
+    import psutil
+
+    pid = int((data / "postmaster.pid").read_text().split()[0])
+    postmaster = psutil.Process(pid)
+    return [postmaster, *postmaster.children(recursive=True)]
+
+
+def freeze(processes) -> None:
+    """SIGSTOP: the processes hold their sockets (the kernel still accepts and acknowledges)
+    and answer nothing, as a hung server does."""
+    for process in processes:
+        os.kill(process.pid, signal.SIGSTOP)
+
+
+def thaw(processes) -> None:
+    for process in processes:
+        try:
+            os.kill(process.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+class Readers:
+    """``n`` readers, each in its own thread with its own connection, asking for ``urls`` in
+    turn for ``seconds``; each answer is kept as (started, seconds, status, headers)."""
+
+    def __init__(self, base, urls, n=4):
+        self.base, self.urls, self.n = base, urls, n
+        self.answers = []
+
+    def run(self, seconds):
+        import threading
+
+        deadline = time.monotonic() + seconds
+
+        def read(i):
+            browser = Browser()
+            k = i
+            while time.monotonic() < deadline:
+                url = self.urls[k % len(self.urls)]
+                k += self.n
+                started = time.monotonic()
+                try:
+                    status, headers, _body = browser.get(f"{self.base}{url}")
+                except OSError:
+                    status, headers = 0, {}
+                self.answers.append((started, time.monotonic() - started, status, headers))
+
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(self.n)]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def since(self, moment):
+        return [a for a in self.answers if a[0] >= moment]
+
+
+def p95(answers) -> float:
+    times = sorted(a[1] for a in answers)
+    return times[max(int(len(times) * 0.95) - 1, 0)] if times else 0.0
 
 
 def database_url(settings_dict, port=None) -> str:
@@ -93,7 +197,7 @@ def database_url(settings_dict, port=None) -> str:
 
 
 @contextmanager
-def registry_server(env: dict):
+def registry_server(env: dict, threads: int = 2):
     """One gunicorn process of the registry on a free loopback port; yields its base URL."""
     port = free_port()
     full_env = {
@@ -105,16 +209,26 @@ def registry_server(env: dict):
         "RELEASE_ID": "scale-out-test",
         **env,
     }
+    import tempfile
+
+    # Its log in a file (a pipe nobody reads would stop it once full); kept on failure.
+    log = tempfile.NamedTemporaryFile(prefix="alliance-gunicorn-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "2", "--timeout", "60", "--log-level", "warning"],
-        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+         "--workers", "1", "--threads", str(threads), "--timeout", "60", "--log-level", "warning"],
+        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=log,
     )
     try:
         wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}"
+    except BaseException:
+        print(f"gunicorn's log: {log.name}", file=sys.stderr)
+        raise
+    else:
+        os.unlink(log.name)
     finally:
         stop(process)
+        log.close()
 
 
 class Browser:

@@ -205,9 +205,13 @@ def test_unknown_or_hostile_values_get_a_notice_and_the_whole_chronology(client,
     agreement = make_agreement(signed="2010-05-28")
     meeting = make_meeting(start="2011-06-21")
     response = client.get(URL, params)
+    if "という条件はありません" in notice:
+        # A parameter the page does not read: redirected to the page without it.
+        assert response.status_code == 302 and response["Location"] == URL
+        response = client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert notice in html
+    assert notice in html or "という条件はありません" in notice
     assert "<script>" not in html.split('<main', 1)[1]
     assert len(html) < 60_000, "a long value is not echoed back whole"
     parser = Marks()
@@ -254,12 +258,11 @@ def fill(n, body):
 def test_the_chronology_costs_the_same_queries_for_60_records_as_for_6(client, url, django_assert_num_queries):
     body = make_body(slug="qc-body", name_en="")
     fill(2, body)
-    glue = "&" if "?" in url else "?"
     with CaptureQueriesContext(connection) as small:
-        parser, _response = chart(client, url=f"{url}{glue}nocache=1")
+        parser, _response = chart(client, url=url)
     assert parser.marks
     fill(20, body)
     with django_assert_num_queries(len(small)):
-        parser, response = chart(client, url=f"{url}{glue}nocache=2")
+        parser, response = chart(client, url=url)
     assert len(parser.marks) >= 20 or "year" in url
     assert listed(response)

@@ -173,3 +173,33 @@ def test_every_export_is_named_by_its_plural(client, name):
     response, _ = download(client, name)
     assert f'filename="alliance-registry_{ENTITIES[name].path}_' in response["Content-Disposition"]
     assert "bodys" not in response["Content-Disposition"]
+
+
+def test_a_download_read_slowly_is_not_cut_off_by_the_statement_timeout():
+    """The web application's connections carry a statement_timeout (DATABASE_STATEMENT_TIMEOUT)
+    from their start; a COPY runs as long as its reader takes to download it, and is not
+    cancelled halfway. The connection has its own timeout again afterwards."""
+    import time
+
+    from django.db import connections
+
+    from alliance.public.export import _copy
+
+    settings = {**connections["default"].settings_dict}
+    settings["OPTIONS"] = {**settings["OPTIONS"], "options": "-c statement_timeout=300"}
+    # A connection of its own (outside the test's transaction), opened as a worker's is.
+    served = connections["default"].__class__(settings, alias="default")
+    try:
+        # 20 MB: more than the sockets hold, so the server is still sending when 300 ms are up.
+        sql = "COPY (SELECT repeat('x', 1000) FROM generate_series(1, 20000)) TO STDOUT"
+        received = 0
+        started = time.monotonic()
+        for chunk in _copy(served, sql, []):
+            received += len(chunk)
+            time.sleep(0.003)
+        assert received == 20000 * 1001 and time.monotonic() - started > 0.6
+        with served.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == "300ms"
+    finally:
+        served.close()

@@ -69,7 +69,7 @@ def test_the_seed_data_1951_treaty_is_superseded_and_the_sofa_unknown(client, se
     assert Agreement.objects.with_force(today).get(slug="security-treaty-1951").force == Force.NOT_IN_FORCE
     assert Agreement.objects.with_force(today).get(slug="security-treaty-1960").force == Force.IN_FORCE
     assert Agreement.objects.with_force(today).get(slug="sofa").force == Force.UNKNOWN
-    response = client.get(reverse("alliance:agreement-list"), {"state": "unknown", "nocache": "1"})
+    response = client.get(reverse("alliance:agreement-list"), {"state": "unknown"})
     facet = dict((head.param, options) for head, options in response.context["facets"])["state"]
     assert [option[0] for option in facet] == [str(label) for _v, label in Force.choices]
     assert sum(option[1] for option in facet) == Agreement.objects.published().count()
@@ -84,7 +84,7 @@ def test_the_date_sort_uses_the_approval_date_where_no_signature_is_recorded(cli
     mine = {approved.pk, signed.pk, undated.pk}
 
     def order(sort):
-        rows = client.get(reverse("alliance:agreement-list"), {"sort": sort, "q": "", "nocache": "1"}).context["rows"]
+        rows = client.get(reverse("alliance:agreement-list"), {"sort": sort, "q": ""}).context["rows"]
         return [a.pk for a in rows if a.pk in mine]
 
     assert order("signed") == [approved.pk, signed.pk, undated.pk]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def names_in_list(client, name, **params):
-    html = client.get(reverse(f"alliance:{name}-list"), {"nocache": "1", **params}).content.decode()
+    html = client.get(reverse(f"alliance:{name}-list"), params).content.decode()
     return re.findall(r'<td[^>]*><a href="/[a-z]+/[\w-]+/">([^<]+)</a>', html)
 
 
@@ -74,7 +74,7 @@ def english_names_in_list(client, name, **params):
 
     with translation.override("en"):
         url = reverse(f"alliance:{name}-list")
-    html = client.get(url, {"nocache": "1", **params}).content.decode()
+    html = client.get(url, params).content.decode()
     # The first link of each row is the record's own name; later cells link to others.
     rows = html.split("<tr")[2:]
     return [m[1] for m in (re.search(r'<a href="/en/[a-z]+/[\w-]+/"[^>]*>(?:<span[^>]*>)?([^<]+)<', row) for row in rows) if m]

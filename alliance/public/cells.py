@@ -36,6 +36,21 @@ def unguard(text):
     return text
 
 
+# What XML 1.0 cannot hold (an XLSX cell, an Atom feed): the C0 controls but tab, LF and
+# CR, and the two noncharacters U+FFFE and U+FFFF. Word writes U+000B for a manual line
+# break and U+000C for a page break; both become a line break, the rest go.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_AS_LINE_BREAK = {"\x0b": "\n", "\x0c": "\n"}
+
+
+def xml_text(value):
+    """Text an XML document can hold: vertical tab and form feed as line breaks, the other
+    characters XML 1.0 forbids left out. Anything but text is returned as it is."""
+    if isinstance(value, str) and _NOT_XML.search(value):
+        return _NOT_XML.sub(lambda match: _AS_LINE_BREAK.get(match.group(), ""), value)
+    return value
+
+
 def cell(value) -> str:
     """Any value as the text of a cell."""
     if value is None:
@@ -70,14 +85,14 @@ SQL_FUNCTIONS = [
     $$
     """,
     # The last day of a partial date's period, as PartialDate.end: 1996 → 1996-12-31, FY2022
-    # → 2023-03-31 (the
-    # stored day is the first of its period; date + interval is a timestamp without zone).
+    # → 2023-03-31, FY9999 → 9999-12-31 (the calendar's last day: partial_dates.day_or_bound)
+    # (the stored day is the first of its period; date + interval is a timestamp without zone).
     """
     CREATE OR REPLACE FUNCTION alliance_partial_date_end(day date, prec text) RETURNS date
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         SELECT CASE prec
             WHEN 'year' THEN (day + interval '1 year' - interval '1 day')::date
-            WHEN 'fiscal_year' THEN (day + interval '1 year' - interval '1 day')::date
+            WHEN 'fiscal_year' THEN LEAST((day + interval '1 year' - interval '1 day')::date, date '9999-12-31')
             WHEN 'month' THEN (day + interval '1 month' - interval '1 day')::date
             WHEN 'day' THEN day
         END

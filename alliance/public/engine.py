@@ -300,7 +300,8 @@ class OnDateFilter(Filter):
         return f"{self.label}: {value.isoformat()}"
 
     def schema(self):
-        return {"type": "string", "format": "date"}
+        # The day in ISO 8601; the forms an editor types (2020年4月1日, 令和2年4月1日) are read too.
+        return {"type": "string", "format": "date", "examples": ["2020-04-01"]}
 
     def inputs(self, params):
         return [(self.param, self.label, params.get(self.param, ""))]

@@ -12,9 +12,12 @@ quoted cells.
 
 import json
 import time
+from contextlib import nullcontext
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import OrderBy
+
+from .cells import xml_text
 
 BOM = "\ufeff"
 
@@ -95,17 +98,46 @@ def export_sql(queryset, entity, url_prefix, *, ids=None, body=None):
 CHUNK = 64 * 1024
 
 
-def _copy(sql, params):
-    """PostgreSQL's COPY output, in chunks of about CHUNK bytes, counted like any other query."""
+def reading(entity):
+    """The connection a public read of ``entity`` goes to: the router's choice for this
+    request (a replica or the primary, as ReplicaMiddleware decided)."""
+    return connections[router.db_for_read(entity.model)]
+
+
+def _deadline(connection):
+    """The query's deadline for a read through the raw cursor (COPY, a server-side cursor's
+    fetches), renewed at every chunk: no answer within it, and the socket is shut."""
+    deadline = getattr(connection, "copy_deadline", None)
+    return (deadline() if deadline is not None else None) or nullcontext()
+
+
+def _copy(connection, sql, params):
+    """PostgreSQL's COPY output, in chunks of about CHUNK bytes, counted like any other query.
+
+    A COPY streams at the pace of whoever downloads it (the server waits while the reader
+    reads), so PostgreSQL's statement_timeout, which bounds a query
+    (DATABASE_STATEMENT_TIMEOUT), is lifted for it: a slow download of a large list is not
+    cut off halfway. A server that stops sending is still found out by the deadline,
+    renewed at each chunk."""
     started = time.monotonic()
     buffer = bytearray()
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(sql, params) as copy:
-            for chunk in copy:
-                buffer += chunk
-                if len(buffer) >= CHUNK:
-                    yield bytes(buffer)
-                    buffer.clear()
+    with connection.cursor() as cursor, _deadline(connection) as wait:
+        raw = cursor.cursor
+        raw.execute("SET statement_timeout = 0")
+        try:
+            with raw.copy(sql, params) as copy:
+                for chunk in copy:
+                    if wait is not None:
+                        wait.renew()
+                    buffer += chunk
+                    if len(buffer) >= CHUNK:
+                        yield bytes(buffer)
+                        buffer.clear()
+        finally:
+            try:
+                raw.execute("RESET statement_timeout")  # the connection's own, for its next request
+            except connection.Database.Error:
+                pass  # a connection left mid-COPY or broken is not reused (the pool drops it)
     if buffer:
         yield bytes(buffer)
     if connection.queries_logged:
@@ -114,11 +146,17 @@ def _copy(sql, params):
 
 
 def stream(queryset, entity, url_prefix):
-    """The CSV bytes: BOM and header, then PostgreSQL's COPY output, chunk by chunk."""
+    """The CSV bytes: BOM and header, then PostgreSQL's COPY output, chunk by chunk, from
+    the database this request reads (chosen now: the bytes stream after the request's
+    routing has ended)."""
     sql, params = export_sql(queryset, entity, url_prefix)
-    yield (BOM + ",".join(entity.headers) + "\r\n").encode("utf-8")
+    return _stream_csv(reading(entity), sql, params, entity.headers)
+
+
+def _stream_csv(connection, sql, params, headers):
+    yield (BOM + ",".join(headers) + "\r\n").encode("utf-8")
     lines = CrlfLines()
-    for chunk in _copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params):
+    for chunk in _copy(connection, f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params):
         yield lines.feed(chunk)
 
 
@@ -131,7 +169,7 @@ VERBATIM = "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'"
 def stream_ndjson(queryset, entity, url_prefix):
     """NDJSON bytes: one JSON object per row, written by PostgreSQL, chunk by chunk."""
     sql, params = export_sql(queryset, entity, url_prefix, body=entity.json_sql())
-    yield from _copy(f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params)
+    return _copy(reading(entity), f"COPY ({sql}) TO STDOUT WITH ({VERBATIM})", params)
 
 
 def json_rows(entity, ids, url_prefix) -> list[dict]:
@@ -139,7 +177,7 @@ def json_rows(entity, ids, url_prefix) -> list[dict]:
     if not ids:
         return []
     sql, params = export_sql(None, entity, url_prefix, ids=ids, body=entity.json_sql())
-    with connection.cursor() as cursor:
+    with reading(entity).cursor() as cursor:
         cursor.execute(sql, params)
         return [json.loads(text) for (text,) in cursor.fetchall()]
 
@@ -150,7 +188,9 @@ XLSX_CHUNK = 2000
 def write_xlsx(fileobj, queryset, entity, url_prefix):
     """The rows as an XLSX workbook with every cell typed as text, so that no spreadsheet
     turns 2009-11 into a date or runs =… as a formula. Rows come from a server-side
-    cursor in chunks and openpyxl writes them as they come: bounded memory."""
+    cursor in chunks and openpyxl writes them as they come: bounded memory. A character
+    XML cannot hold (a vertical tab from Word) is made a line break or left out
+    (cells.xml_text), so that one such cell never costs every reader the whole file."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -158,7 +198,7 @@ def write_xlsx(fileobj, queryset, entity, url_prefix):
     sheet = workbook.create_sheet(entity.path)
 
     def text_cell(value):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=xml_text(value))
         if value is not None:
             cell.data_type = "s"  # openpyxl would read "=…" as a formula
         cell.number_format = "@"
@@ -166,9 +206,13 @@ def write_xlsx(fileobj, queryset, entity, url_prefix):
 
     sheet.append([text_cell(header) for header in entity.headers])
     sql, params = export_sql(queryset, entity, url_prefix, body=entity.text_sql())
+    connection = reading(entity)
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(XLSX_CHUNK):
-            for row in rows:
-                sheet.append([text_cell(value) for value in row])
+        with _deadline(connection) as wait:
+            while rows := cursor.fetchmany(XLSX_CHUNK):
+                if wait is not None:
+                    wait.renew()
+                for row in rows:
+                    sheet.append([text_cell(value) for value in row])
     workbook.save(fileobj)

@@ -21,6 +21,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from ..models import Status
+from .cells import xml_text
 from .context_processors import absolute_url
 from .entities import ENTITIES
 
@@ -105,7 +106,7 @@ class ChangesFeed(Feed):
     def title(self, obj):
         if obj.body is None:
             return _("日米同盟レジストリ: 新規公開・更新")
-        return _("%(name)s: 新規公開・更新") % {"name": obj.body.name}
+        return xml_text(_("%(name)s: 新規公開・更新") % {"name": obj.body.name})
 
     def link(self, obj):
         return obj.body.get_absolute_url() if obj.body is not None else reverse("alliance:home")
@@ -126,7 +127,8 @@ class ChangesFeed(Feed):
         return distinct_titles(items)
 
     def item_title(self, item):
-        return item.title
+        # A name may hold a character XML cannot (a vertical tab pasted from Word).
+        return xml_text(item.title)
 
     def item_description(self, item):
         return _("新規公開") if item.created else _("更新")

@@ -43,6 +43,18 @@ def ref(name) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# Any text but a NUL character, which no query string may hold (RejectNulMiddleware: 400).
+NO_NUL = "^[^\\u0000]*$"
+
+
+def without_nul(parameter: dict) -> dict:
+    """A free-text parameter as it is declared: any text without a NUL."""
+    schema = parameter["schema"]
+    if schema.get("type") == "string" and not {"enum", "format", "pattern"} & schema.keys():
+        parameter = {**parameter, "schema": {**schema, "pattern": NO_NUL}}
+    return parameter
+
+
 def list_parameters(entity) -> list[dict]:
     parameters = [
         {"name": "q", "in": "query", "description": _("検索語（空白区切りで、すべてを含む）"), "schema": {"type": "string"}},
@@ -50,7 +62,7 @@ def list_parameters(entity) -> list[dict]:
     ]
     for flt in entity.filters:
         parameters += flt.parameters()
-    return parameters
+    return [without_nul(parameter) for parameter in parameters]
 
 
 OPEN_TO_OTHER_SITES = _(
@@ -66,7 +78,7 @@ def fields_parameter(entity) -> dict:
         "description": _("書き出す列（カンマ区切り、この順で。例: %(example)s）。知らない列名は無視します") % {
             "example": ",".join(entity.headers[:2])
         },
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": NO_NUL},
         "style": "form",
         "explode": False,
     }
@@ -89,9 +101,47 @@ LINK_HEADER = {
 }
 
 CURSORS = [
-    {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
+    {"name": name, "in": "query", "description": description, "schema": {"type": "string", "pattern": NO_NUL}}
     for name, description in [("after", "next page cursor (from `next`)"), ("before", "previous page cursor (from `previous`)")]
 ]
+# Django's slug: what a record's URL can hold.
+SLUG = "^[-a-zA-Z0-9_]+$"
+
+
+def refused(entity, params) -> list[str]:
+    """What this document refuses in a query string: a value of a parameter declared with
+    choices (``enum``: the kinds, levels, sides, sorts …) that is none of them, and a
+    value of a day (``format: date``: in_force_on, active_on) that cannot be read as one.
+    Every export answers it 400 (BAD_REQUEST): a download that silently left the filter
+    out would hold other rows than asked for. A list page shows it as a notice and
+    ignores it. A value of a free-text parameter (a search, a slug, a period's end, a
+    cursor) is the reader's to choose: one that names nothing is ignored with a notice
+    (the JSON's ``notices``)."""
+    from .engine import BadValue, parse_day
+
+    out = []
+    for parameter in list_parameters(entity):
+        schema, name = parameter["schema"], parameter["name"]
+        for value in params.getlist(name):
+            if "enum" in schema and value not in schema["enum"]:
+                out.append(
+                    _("「%(value)s」は %(name)s に使えません（使える値: %(allowed)s）。")
+                    % {"value": value[:40], "name": name, "allowed": ", ".join(schema["enum"])}
+                )
+            elif schema.get("format") == "date":
+                try:
+                    parse_day(value)
+                except BadValue as error:
+                    out.append(f"{name}: {error}" if value.strip() else _("%(name)s: 日付が空です。") % {"name": name})
+    return out
+
+
+# Every operation may answer 400: a value outside a parameter's choices (see refused), or
+# a NUL character anywhere in the query string (alliance.middleware.RejectNulMiddleware).
+BAD_REQUEST = {
+    "description": "a parameter's value is not one of its choices or not a day, or the query string holds a NUL character",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
 
 
 def path_of(name, *args) -> str:
@@ -165,7 +215,8 @@ def document() -> dict:
                             "description": "OK",
                             "headers": LINK_HEADER,
                             "content": {"application/json": {"schema": ref(page)}},
-                        }
+                        },
+                        "400": BAD_REQUEST,
                     },
                 }
             }
@@ -175,7 +226,8 @@ def document() -> dict:
                     "summary": _("%(title)s: NDJSON（全件、1行に1件）") % {"title": title},
                     "parameters": parameters,
                     "responses": {
-                        "200": {"description": "OK", "content": {"application/x-ndjson": {"schema": ref(row)}}}
+                        "200": {"description": "OK", "content": {"application/x-ndjson": {"schema": ref(row)}}},
+                        "400": BAD_REQUEST,
                     },
                 }
             }
@@ -188,7 +240,8 @@ def document() -> dict:
                         "200": {
                             "description": "OK",
                             "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-                        }
+                        },
+                        "400": BAD_REQUEST,
                     },
                 }
             }
@@ -197,7 +250,10 @@ def document() -> dict:
                     "operationId": f"{entity.name}_csv",
                     "summary": _("%(title)s: CSV（全件、UTF-8 BOM付き）") % {"title": title},
                     "parameters": parameters,
-                    "responses": {"200": {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+                    "responses": {
+                        "200": {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                        "400": BAD_REQUEST,
+                    },
                 }
             }
         if entity.detailed:
@@ -213,9 +269,12 @@ def document() -> dict:
                 "get": {
                     "operationId": f"{entity.name}_detail_json",
                     "summary": _("%(title)s: 1件のJSON（出典つき）") % {"title": title},
-                    "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": SLUG}}
+                    ],
                     "responses": {
                         "200": {"description": "OK", "content": {"application/json": {"schema": ref(detail)}}},
+                        "400": BAD_REQUEST,
                         "404": {"description": _("公開されていない、または存在しない記録")},
                     },
                 }

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from ..models import Agreement, Body, Event, Meeting
 from ..models.base import english_active, needs_lang_ja
 from ..models.meetings import MeetingDocument
+from ..partial_dates import day_or_bound, next_day
 from .diagram import text_width
 from .entities import attendees
 
@@ -36,8 +37,8 @@ LANES = (
     ("event", gettext_lazy("出来事")),
 )
 TYPES = tuple(kind for kind, _label in LANES)
-# The query parameters the page reads (``nocache`` is the page cache's own).
-PARAMS = {"type", "body", "year", "nocache"}
+# The query parameters the page reads (any other is redirected away: views.canonical_query).
+PARAMS = {"type", "body", "year"}
 MAX_SHOWN = 40  # characters of a value quoted back in a notice
 MAX_VALUES = 20  # values of one parameter read
 MAX_NOTICES = 5  # unknown parameters named
@@ -253,10 +254,10 @@ def draw(all_items: list[Item], year: int | None, kinds: tuple[str, ...], link_y
     if not all_items:
         return ""
     if year is not None:
-        start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+        start, end = datetime.date(year, 1, 1), day_or_bound(year + 1, 1, 1)
     else:
         start = datetime.date(min(i.when.start for i in all_items).year, 1, 1)
-        end = datetime.date(max(i.when.end for i in all_items).year + 1, 1, 1)
+        end = day_or_bound(max(i.when.end for i in all_items).year + 1, 1, 1)
     days = (end - start).days
     plot = WIDTH - LEFT - RIGHT
 
@@ -272,7 +273,7 @@ def draw(all_items: list[Item], year: int | None, kinds: tuple[str, ...], link_y
         marks = []
         for item in (i for i in all_items if i.kind == kind):
             x0 = x_of(item.when.start)
-            x1 = x_of(item.when.end + datetime.timedelta(days=1))
+            x1 = x_of(next_day(item.when.end))
             marks.append(Mark(item, x0, max(x1 - x0, MIN_MARK)))
         placed, over = _stack(marks)
         clusters = {}
@@ -331,12 +332,12 @@ def draw(all_items: list[Item], year: int | None, kinds: tuple[str, ...], link_y
             row_y = top + LANE_HEAD + (max((m.row + 1 for m in placed), default=0)) * ROW
             for key, marks in sorted(clusters.items()):
                 if year is None:
-                    period_start, period_end = datetime.date(key, 1, 1), datetime.date(key + 1, 1, 1)
+                    period_start, period_end = datetime.date(key, 1, 1), day_or_bound(key + 1, 1, 1)
                     href = link_year(key)
                     what = str(key) if english else f"{key}年"
                 else:
                     period_start = datetime.date(year, key, 1)
-                    period_end = datetime.date(year + key // 12, key % 12 + 1, 1)
+                    period_end = day_or_bound(year + key // 12, key % 12 + 1, 1)
                     href = f"#y{year}"
                     what = f"{calendar.month_name[key]} {year}" if english else f"{year}年{key}月"
                 x0, x1 = x_of(period_start), x_of(period_end)

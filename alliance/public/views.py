@@ -9,12 +9,21 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_safe
 from django.views.generic import DetailView, View
 
@@ -22,7 +31,7 @@ from ..models import Body, BodyLink, Level, Seat, Side, Source
 from . import codebook, diagram, export, licence, openapi, package, timeline
 from .caching import RENDER_ANEW, page_etag, registry_version
 from .context_processors import absolute_url
-from .engine import MAX_PAGE_SIZE, PAGE_SIZE, export_filename
+from .engine import CARRIED, MAX_PAGE_SIZE, PAGE_SIZE, export_filename
 from .entities import ENTITIES, EXPORTS, LISTS
 from .search import normalize_query, search_q
 
@@ -86,11 +95,44 @@ def open_to_other_sites(view):
     return wrapped
 
 
-def public_page(view):
-    """GET and HEAD only; an ETag from the data version, so a reader's cache revalidates
-    and gets a 304 until anything in the registry changes; and the rendered page cached
-    under the same ETag for the next reader."""
-    return require_safe(condition(etag_func=page_etag)(cached_page(view)))
+def canonical_query(view, params):
+    """Send a request that carries a parameter the page does not read to the same URL
+    without it (302), before anything is read or rendered: a page is cached under its
+    full URL, so ``?x=1``, ``?x=2`` … would each render it anew. ``params`` is what the
+    page reads, or a callable giving it from the request (for the entity views)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        allowed = params(request) if callable(params) else params
+        if any(key not in allowed for key in request.GET):
+            kept = request.GET.copy()
+            for key in [key for key in kept if key not in allowed]:
+                del kept[key]
+            query = kept.urlencode()
+            response = HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
+            response["Cache-Control"] = "max-age=3600"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def public_page(view=None, *, params=()):
+    """GET and HEAD only (any other method, QUERY included, is a 405 with ``Allow``: a
+    page that takes no form has no CSRF to check, so no 403 stands before that answer);
+    only the query parameters it reads (``params``; others are redirected away, see
+    canonical_query); an ETag from the data version, so a reader's cache revalidates and
+    gets a 304 until anything in the registry changes; and the rendered page cached under
+    the same ETag for the next reader."""
+    if view is None:
+        return lambda view: public_page(view, params=params)
+    return require_safe(csrf_exempt(canonical_query(condition(etag_func=page_etag)(cached_page(view)), params)))
+
+
+def entity_params(request):
+    """The parameters an entity view reads: its class's query_params for its entity."""
+    func = request.resolver_match.func
+    return func.view_class.query_params(ENTITIES[func.view_initkwargs["entity"]])
 
 
 @public_page
@@ -101,7 +143,7 @@ def home(request):
     return render(request, "alliance/home.html", context)
 
 
-@public_page
+@public_page(params=("q",))
 def search(request):
     """One query over every list; each section links to its full list."""
     query = (request.GET.get("q") or "")[:200]
@@ -121,13 +163,26 @@ class EntityView(View):
 
     entity = ""
 
+    @classmethod
+    def query_params(cls, entity) -> set[str]:
+        """The query parameters this view reads (a record's page: none)."""
+        return set()
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.declaration = ENTITIES[self.entity]
 
 
-@method_decorator(public_page, name="dispatch")
-class PublicListView(EntityView):
+class ListParams:
+    @classmethod
+    def query_params(cls, entity):
+        """A list's parameters: its search, sort, filters, page cursors, and what its links
+        carry (the page size and the chosen columns)."""
+        return {"q", "sort", "after", "before", *CARRIED, *(name for flt in entity.filters for name in flt.params)}
+
+
+@method_decorator(public_page(params=entity_params), name="dispatch")
+class PublicListView(ListParams, EntityView):
     """A list page: filters, facets, search, sort, keyset pages, and a link to its CSV."""
 
     def get(self, request):
@@ -181,13 +236,27 @@ class PublicListView(EntityView):
         return summary
 
 
-@method_decorator(public_page, name="dispatch")
-class PublicCsvView(EntityView):
-    """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
+class ExportView(ListParams, EntityView):
+    """An export of a list: a value the OpenAPI description refuses (one outside a
+    parameter's choices) is answered 400 with what was wrong, as the description declares;
+    otherwise ``export`` answers with the list's state."""
 
     def get(self, request):
+        refused = openapi.refused(self.declaration, request.GET)
+        if refused:
+            return HttpResponseBadRequest("\n".join(refused) + "\n", content_type="text/plain; charset=utf-8")
         entity = self.declaration.choose(request.GET.get("fields"))
-        state = entity.read(request.GET)
+        return self.export(request, entity, entity.read(request.GET))
+
+    def export(self, request, entity, state):
+        raise NotImplementedError
+
+
+@method_decorator(public_page(params=entity_params), name="dispatch")
+class PublicCsvView(ExportView):
+    """Exactly the current list as CSV: same filters, search and sort, every row, streamed."""
+
+    def export(self, request, entity, state):
         rows = export.stream(state.queryset(), entity, entity.url_prefix(request))
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path)}"'
@@ -197,14 +266,12 @@ class PublicCsvView(EntityView):
 JSON_OPTIONS = {"ensure_ascii": False}
 
 
-@method_decorator(public_page, name="dispatch")
-class PublicJsonView(EntityView):
+@method_decorator(public_page(params=entity_params), name="dispatch")
+class PublicJsonView(ExportView):
     """One page of the current list as JSON: the same filters, search, sort and cursors as
     the page; its rows carry the CSV's columns, with the count, facets and page links."""
 
-    def get(self, request):
-        entity = self.declaration.choose(request.GET.get("fields"))
-        state = entity.read(request.GET)
+    def export(self, request, entity, state):
         rows, next_cursor, prev_cursor = state.page()
         summary = PublicListView.summary(request, entity, state)
         here = absolute_url(request, reverse(f"alliance:{entity.name}-json"))
@@ -237,26 +304,22 @@ class PublicJsonView(EntityView):
         return response
 
 
-@method_decorator(public_page, name="dispatch")
-class PublicNdjsonView(EntityView):
+@method_decorator(public_page(params=entity_params), name="dispatch")
+class PublicNdjsonView(ExportView):
     """The whole current list as NDJSON, one object per line, written by PostgreSQL and streamed."""
 
-    def get(self, request):
-        entity = self.declaration.choose(request.GET.get("fields"))
-        state = entity.read(request.GET)
+    def export(self, request, entity, state):
         rows = export.stream_ndjson(state.queryset(), entity, entity.url_prefix(request))
         response = StreamingHttpResponse(rows, content_type="application/x-ndjson; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(entity.path, "ndjson")}"'
         return response
 
 
-@method_decorator(public_page, name="dispatch")
-class PublicXlsxView(EntityView):
+@method_decorator(public_page(params=entity_params), name="dispatch")
+class PublicXlsxView(ExportView):
     """The whole current list as an XLSX workbook whose cells are all text."""
 
-    def get(self, request):
-        entity = self.declaration.choose(request.GET.get("fields"))
-        state = entity.read(request.GET)
+    def export(self, request, entity, state):
         spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
         export.write_xlsx(spool, state.queryset(), entity, entity.url_prefix(request))
         spool.seek(0)
@@ -268,7 +331,7 @@ class PublicXlsxView(EntityView):
         )
 
 
-@method_decorator(public_page, name="dispatch")
+@method_decorator(public_page(params=entity_params), name="dispatch")
 class PublicDetailJsonView(EntityView):
     """One record as JSON: the CSV's columns, and its citations (source, locator, quote, field)."""
 
@@ -288,7 +351,7 @@ class PublicDetailJsonView(EntityView):
         return JsonResponse(record, json_dumps_params=JSON_OPTIONS)
 
 
-@method_decorator(public_page, name="dispatch")
+@method_decorator(public_page(params=entity_params), name="dispatch")
 class PublicDetailView(EntityView, DetailView):
     slug_field = "slug"
     slug_url_kwarg = "slug"
@@ -339,7 +402,7 @@ def chart_part(body, seats, links=()):
     }
 
 
-@public_page
+@public_page(params=("on",))
 def structure(request, slug="acm"):
     """A body drawn as the white papers draw the ACM: its parts, their levels, each side's
     seats, and the links the chart draws between them ("相互調整・情報交換など"), as an SVG
@@ -401,7 +464,7 @@ def structure(request, slug="acm"):
 CHRONOLOGY_ALL_UP_TO = 1000
 
 
-@public_page
+@public_page(params=timeline.PARAMS)
 def chronology(request):
     """Agreements (by signature, issue, adoption or approval), meetings and other events
     (reversions, exercises, disasters, anniversaries): drawn to scale in one lane each,

@@ -148,6 +148,10 @@ def warm(expected: int | None = None, prime: bool = False, deadline: float | Non
         if deadline is not None and time.monotonic() > deadline:
             raise RoundEnds
         response = client.get(url, secure=secure, **({RENDER_ANEW: True} if anew else {}))
+        if response.status_code == 302 and response["Location"].startswith("/"):
+            # The primer's period on a list without one: the page without what it does not read.
+            url = response["Location"]
+            response = client.get(url, secure=secure, **({RENDER_ANEW: True} if anew else {}))
         if tick is not None:
             tick()
         if response.status_code == 503:

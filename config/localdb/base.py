@@ -3,10 +3,10 @@
 from django.db.backends.postgresql import base
 
 from config import localdb
-from config.pgbackend.base import PoolRecoveryMixin
+from config.pgbackend.base import PoolRecoveryMixin, ResilientMixin
 
 
-class DatabaseWrapper(PoolRecoveryMixin, base.DatabaseWrapper):
+class DatabaseWrapper(ResilientMixin, PoolRecoveryMixin, base.DatabaseWrapper):
     def get_connection_params(self):
         # Resolved at connect time, not at settings import: commands that never touch
         # the database do not start it, and a restarted server on a new port is found.
