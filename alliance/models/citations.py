@@ -93,6 +93,15 @@ class Citation(Publishable, CitedRecordLinks):
         default=False,
         help_text=_("会議の出典で、同じ資料が出席者と署名・発出された文書も示しているとき。出席者・文書ごとの出典は要らなくなります。"),
     )
+    # Where the quote is in its source's text, as the W3C TextQuoteSelector and
+    # TextPositionSelector keep it: a little context either side, and code-point offsets
+    # (end excluded) over the text whose digest is stored beside them. Set together when
+    # a quote is picked from the text (the intake); blank for quotes typed by hand.
+    quote_prefix = models.CharField(_("引用の前の文脈"), max_length=64, blank=True, editable=False)
+    quote_suffix = models.CharField(_("引用の後の文脈"), max_length=64, blank=True, editable=False)
+    quote_start = models.PositiveIntegerField(_("引用の開始位置"), null=True, blank=True, editable=False)
+    quote_end = models.PositiveIntegerField(_("引用の終了位置"), null=True, blank=True, editable=False)
+    text_digest = models.CharField(_("本文のダイジェスト"), max_length=64, blank=True, editable=False)
     history = HistoricalRecords()
     objects = CitationManager()
 
