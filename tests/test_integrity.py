@@ -71,7 +71,7 @@ def test_two_editors_saving_one_record_at_the_same_moment_never_both_hear_saved(
         form_b, _ = b.form(url, "person_form")
         form_a["name_en"] = f"Kishida {round_}"
         form_b["other_names"] = f"別名{round_}"
-        (status_a, html_a), (status_b, html_b) = at_once(lambda: post(a, url, form_a), lambda: post(b, url, form_b))
+        (status_a, html_a), (status_b, html_b) = at_once(lambda form_a=form_a: post(a, url, form_a), lambda form_b=form_b: post(b, url, form_b))
         assert sorted([status_a, status_b]) == [200, 302], f"round {round_}: both were told saved ({status_a}, {status_b})"
         person.refresh_from_db()
         if status_a == 302:
@@ -98,7 +98,7 @@ def test_a_meeting_saved_at_the_moment_its_attendee_is_changed_on_its_own_page(t
         form_a[role_field] = f"代表{round_}"  # the meeting's page changes the attendee too
         form_b["role"] = f"議長{round_}"
         (status_a, html_a), (status_b, html_b) = at_once(
-            lambda: post(a, meeting_url, form_a), lambda: post(b, attendee_url, form_b)
+            lambda form_a=form_a: post(a, meeting_url, form_a), lambda form_b=form_b: post(b, attendee_url, form_b)
         )
         assert sorted([status_a, status_b]) == [200, 302], f"round {round_}: ({status_a}, {status_b})"
         attendee.refresh_from_db()

@@ -39,6 +39,13 @@ def _cited_record_links():
 CitedRecordLinks = _cited_record_links()
 
 
+def citable_field_names(model) -> set[str]:
+    """The names a citation's 対象の項目 may take for ``model``: its editable fields, with
+    each partial date by its own name (start, signed …) as well as its columns."""
+    names = {f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key and f.name not in ("status", "slug", "note")}
+    return names | set(getattr(model, "partial_date_names", ()))
+
+
 def new_citation_key():
     return uuid.uuid4().hex
 
@@ -150,6 +157,11 @@ class Citation(Publishable, CitedRecordLinks):
             raise ValidationError(_("出典はちょうど一つの記録に付けてください。"))
         if self.covers_parts and set_fields != ["meeting"]:
             raise ValidationError({"covers_parts": _("出席者・文書も裏付けられるのは会議の出典だけです。")})
+        if self.field:
+            model = Citation._meta.get_field(set_fields[0]).related_model
+            if self.field not in citable_field_names(model):
+                raise ValidationError({"field": _("「%(field)s」は%(model)sの項目ではありません。次のどれかにするか、空欄にします: %(names)s") % {
+                    "field": self.field, "model": model._meta.verbose_name, "names": ", ".join(sorted(citable_field_names(model)))}})
         self.check_quote()
 
     def check_quote(self):

@@ -49,12 +49,12 @@ def _context_score(text, at, length, prefix, suffix) -> int:
     """How many characters of context agree, counted outward from the quote."""
     score = 0
     before = text[max(0, at - len(prefix)):at]
-    for a, b in zip(reversed(before), reversed(prefix)):
+    for a, b in zip(reversed(before), reversed(prefix), strict=False):
         if a != b:
             break
         score += 1
     after = text[at + length:at + length + len(suffix)]
-    for a, b in zip(after, suffix):
+    for a, b in zip(after, suffix, strict=False):
         if a != b:
             break
         score += 1

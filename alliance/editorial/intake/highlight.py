@@ -38,8 +38,8 @@ def highlighted(text: str, proposal=None, citations=()):
     for s, e, *_ in [*quotes, *marks]:
         points.update((max(0, s), min(len(text), e)))
     points = sorted(points)
-    out, previous = [], None
-    for a, b in zip(points, points[1:]):
+    out = []
+    for a, b in zip(points, points[1:], strict=False):
         if a >= b:
             continue
         quoted = any(s <= a and b <= e for s, e in quotes)
@@ -50,6 +50,4 @@ def highlighted(text: str, proposal=None, citations=()):
         if quoted:
             piece = f'<span class="quoted">{piece}</span>'
         out.append(piece)
-        previous = (quoted, kind)
-    del previous
     return mark_safe("".join(out))

@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 
 from ...models import Meeting, Organization, Person, Post, Side
 from ...partial_dates import PartialDate, Precision
+from .matching import Gazetteer, Hit
 
 PRECISION_RANK = [Precision.YEAR, Precision.FISCAL_YEAR, Precision.MONTH, Precision.DAY]
-from .matching import Gazetteer, Hit
 
 # --- sentences ------------------------------------------------------------------------
 

@@ -25,8 +25,8 @@ from ...models import (
 )
 from .. import locking
 from ..forms import suggest_slug
-from ..publishing import needs_review, propose
 from ..naming import fallback_slug, meeting_name_ja
+from ..publishing import needs_review, propose
 from .anchoring import anchor, digest
 
 COUNTRY_OF_SIDE = {Side.JAPAN: "jp", Side.US: "us", Side.OTHER: "intl"}
