@@ -281,11 +281,6 @@ class ChangesetAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request, extra_context=None):
-        if "state__exact" not in request.GET and not request.GET.get("_changelist_filters") and not request.GET:
-            return HttpResponseRedirect(reverse("admin:alliance_changeset_changelist") + "?state__exact=review")
-        return super().changelist_view(request, extra_context)
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         changeset = self.get_object(request, object_id)
         if changeset is None or not self.has_view_permission(request, changeset):
