@@ -122,6 +122,7 @@ def test_a_meeting_from_a_press_release_end_to_end(browser, live_server, publish
         page.fill(f"#id_attendee-{n}-role_en", role_en)
     page.fill("#id_source_title_ja", "日米同盟調整グループ局長級会合の開催")
     page.fill("#id_source_title_en", "ACG Director-General Meeting")
+    page.fill("#id_source_publisher_ja", "外務省")
     page.fill("#id_source_issued", "2026-03-04")
     page.fill("#id_source_url", "https://www.mofa.go.jp/press/release/example.html")
     page.fill("#id_source_text", PRESS)
@@ -156,7 +157,7 @@ def test_a_meeting_from_a_press_release_end_to_end(browser, live_server, publish
         extra.close()
     row = next(r for r in rows if r["slug"] == meeting.slug)
     assert "山田花子（日本側議長）" in row["attendees"]
-    public.fill(".site-search input[name=q]", "同盟調整グループ（第5回）")
+    public.fill(".site-search input[name=q]", "第5回同盟調整グループ")
     count.press_enter(public, ".site-search input[name=q]")
     assert "/search/" in public.url
     assert public.locator(f"a[href='/meetings/{meeting.slug}/']").count() >= 1

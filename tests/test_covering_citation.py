@@ -53,7 +53,9 @@ def test_the_meeting_form_cites_attendees_in_one_row(client, publisher, meeting_
     prefix = next(i.formset.prefix for i in page.context["inline_admin_formsets"] if i.formset.model is Citation)
     data = form_data(page, name_ja=meeting.name_ja, slug=meeting.slug, kind=meeting.kind, status="published",
                      **{f"{prefix}-0-source": str(source.pk), f"{prefix}-0-locator": "本文",
-                        f"{prefix}-0-quote": "日米安全保障協議委員会", f"{prefix}-0-covers_parts": "on"})
+                        f"{prefix}-0-quote": "日米安全保障協議委員会", f"{prefix}-0-covers_parts": "on",
+                        # Published: a draft citation cites no published record (issue 21, 1).
+                        f"{prefix}-0-status": "published"})
     response = client.post(url, data)
     assert response.status_code == 302, errors_of(response)
     assert Citation.objects.get().covers_parts

@@ -54,7 +54,7 @@ def test_meetings_without_a_name_of_their_own_are_titled_from_their_data(seeded)
         titles = [m.title for m in meetings.filter(body__slug="scc")]
         assert len(titles) == len(set(titles))
     with translation.override("ja"):
-        assert meetings.get(slug="scc-2024-07").title == "日米安全保障協議委員会（「2+2」）（2024年7月、東京）"
+        assert meetings.get(slug="scc-2024-07").title == "日米安全保障協議委員会（「2+2」、2024年7月、東京）"
         assert meetings.get(slug="summit-2003").title == "小泉・ブッシュ会談"
         # The session is said once: from the name where it has it, else in the composed part.
         assert meetings.get(slug="scc-1976-07-08").title == "第16回日米安全保障協議委員会（1976年7月8日）"

@@ -43,7 +43,7 @@ def test_a_publisher_records_and_publishes_a_meeting_in_one_submission(client, p
     response = client.post(URL, guided_data(body=str(body.pk), publish="on"))
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     meeting = Meeting.objects.get()
-    assert meeting.slug == "acg-2026-03-04" and meeting.name_ja == "同盟調整グループ（第5回）"
+    assert meeting.slug == "acg-2026-03-04" and meeting.name_ja == "第5回同盟調整グループ"
     assert meeting.outcomes_ja == "情報共有の強化\n共同計画の進展"
     for model in (Meeting, Participation, Person, Post, Source, Citation):
         assert set(model.objects.values_list("status", flat=True)) == {Status.PUBLISHED}, model

@@ -14,6 +14,9 @@ from alliance.management.commands.import_file import import_kinds
 from alliance.models import (
     CITED_FIELDS,
     REGISTRY,
+    Changeset,
+    ChangesetMember,
+    ChangesetReview,
     Citation,
     Meeting,
     Participation,
@@ -32,12 +35,13 @@ pytestmark = pytest.mark.django_db
 
 
 def curated_models():
-    """Every model of the app that editors curate: all but the history copies, the counter
-    and the proposed revisions (which hold changes to curated records, not records)."""
+    """Every model of the app that editors curate: all but the history copies, the counter,
+    the proposed revisions and the changesets (which hold changes to curated records, and
+    their review, not records)."""
     return {
         m
         for m in apps.get_app_config("alliance").get_models()
-        if not m.__name__.startswith("Historical") and m not in (RegistryVersion, Revision)
+        if not m.__name__.startswith("Historical") and m not in (RegistryVersion, Revision, Changeset, ChangesetMember, ChangesetReview)
     }
 
 

@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Body, Citation, Meeting, Participation, Person, Post, Side, Source, Status
+from ..models import Body, Citation, Meeting, Organization, Participation, Person, Post, Side, Source, Status
 from .forms import PartialDateFormField, suggest_slug
+from .naming import meeting_name_ja
 from .publishing import PublishPlan, can_publish, publish_with_dependencies
 
 COUNTRY_OF_SIDE = {Side.JAPAN: "jp", Side.US: "us", Side.OTHER: "intl"}
@@ -30,7 +31,7 @@ class GuidedMeetingForm(forms.Form):
     start = PartialDateFormField(label=_("開催日"), required=True)
     session_number = forms.IntegerField(label=_("回次"), required=False, min_value=1, widget=forms.NumberInput(attrs={"style": "width:5em"}))
     name_ja = forms.CharField(label=_("会議名（日本語）"), required=False, max_length=300,
-                              help_text=_("空欄なら協議体の名称に回次を付けます（例: 同盟調整グループ会合（第5回））。"))
+                              help_text=_("空欄なら回次と協議体の名称から作ります（例: 第5回同盟調整グループ）。"))
     name_en = forms.CharField(label=_("会議名（英語）"), required=False, max_length=300)
     place_ja = forms.CharField(label=_("場所（日本語）"), required=False, max_length=200)
     place_en = forms.CharField(label=_("場所（英語）"), required=False, max_length=200)
@@ -43,7 +44,9 @@ class GuidedMeetingForm(forms.Form):
                                     help_text=_("新しい資料なら空欄のまま、下に題名と本文を入れます。"))
     source_title_ja = forms.CharField(label=_("資料の題名（日本語）"), required=False, max_length=300)
     source_title_en = forms.CharField(label=_("資料の題名（英語）"), required=False, max_length=300)
-    source_publisher_ja = forms.CharField(label=_("発行者"), required=False, max_length=200, initial="外務省")
+    # No default: 外務省 was silently wrong for every 防衛省 release.
+    source_publisher_ja = forms.CharField(label=_("発行者"), required=False, max_length=200,
+                                          help_text=_("新しい資料のとき必須。例: 防衛省、外務省"))
     source_issued = PartialDateFormField(label=_("発行日"))
     source_url = forms.URLField(label=_("URL"), required=False, assume_scheme="https")
     source_text = forms.CharField(label=_("資料の本文"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
@@ -71,6 +74,8 @@ class GuidedMeetingForm(forms.Form):
         cleaned = super().clean()
         if not cleaned.get("source") and not (cleaned.get("source_title_ja") and cleaned.get("source_text")):
             raise ValidationError(_("登録済みの資料を選ぶか、新しい資料の題名と本文を入れてください。"))
+        if not cleaned.get("source") and not cleaned.get("source_publisher_ja"):
+            self.add_error("source_publisher_ja", _("新しい資料の発行者を入れてください（例: 防衛省）。"))
         if cleaned.get("body") and cleaned.get("start"):
             probe = Meeting(body=cleaned["body"], session_number=cleaned.get("session_number"))
             probe.start = cleaned["start"]
@@ -91,6 +96,9 @@ class AttendeeForm(forms.Form):
                                   widget=_autocomplete(Participation, "post"))
     post_name_ja = forms.CharField(label=_("新しい役職名"), required=False, max_length=300)
     post_name_en = forms.CharField(label=_("役職名（英語）"), required=False, max_length=300)
+    post_organization = forms.ModelChoiceField(Organization.objects.all(), label=_("役職の組織"), required=False,
+                                               widget=_autocomplete(Post, "organization"),
+                                               help_text=_("新しい役職の属する組織（例: 外務省）。"))
     role = forms.CharField(label=_("立場"), required=False, max_length=100)
     role_en = forms.CharField(label=_("立場（英語）"), required=False, max_length=100)
 
@@ -149,9 +157,7 @@ def meeting_add(*, user, data: dict, attendees: list[dict]) -> tuple[Meeting, Pu
         existing = Meeting.objects.likely_duplicates_of(probe).first()
         if existing is not None:
             raise AlreadyAdded(existing)
-        name_ja = data.get("name_ja") or (
-            f"{body.name_ja}（第{data['session_number']}回）" if data.get("session_number") else body.name_ja
-        )
+        name_ja = data.get("name_ja") or meeting_name_ja(body, data.get("session_number"))
         meeting = Meeting(
             body=body, kind=data["kind"], session_number=data.get("session_number"), name_ja=name_ja,
             name_en=data.get("name_en", ""), place_ja=data.get("place_ja", ""), place_en=data.get("place_en", ""),
@@ -170,7 +176,8 @@ def meeting_add(*, user, data: dict, attendees: list[dict]) -> tuple[Meeting, Pu
                 _saved(person, user)
             post = row.get("post")
             if post is None and row.get("post_name_ja"):
-                post = Post(name_ja=row["post_name_ja"], name_en=row.get("post_name_en", ""), country=country)
+                post = Post(name_ja=row["post_name_ja"], name_en=row.get("post_name_en", ""), country=country,
+                            organization=row.get("post_organization"))
                 post.slug = suggest_slug(Post, {"name_en": post.name_en}, post) or f"{meeting.slug}-post-{position}"
                 _saved(post, user)
             _saved(Participation(meeting=meeting, position=position, side=row["side"], person=person, post=post,

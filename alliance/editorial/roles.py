@@ -23,8 +23,8 @@ def role_codenames() -> dict[str, set[str]]:
     publishers = editors | {f"delete_{model}" for model in curated}
     publishers |= {f"publish_{entry.model_name}" for entry in REGISTRY if entry.publishable}
     # Editors see their proposed changes to published records; publishers apply them.
-    editors |= {"view_revision"}
-    publishers |= {"view_revision", "change_revision"}
+    editors |= {"view_revision", "view_changeset"}
+    publishers |= {"view_revision", "change_revision", "view_changeset", "change_changeset"}
     return {EDITORS: editors, PUBLISHERS: publishers}
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Count, Q
 
-from ..models import CITED_FIELDS, Citation, Meeting, NameBasis, Source
+from ..models import CITED_FIELDS, Citation, Meeting, NameBasis, Source, Status
 from ..models.sources import SourceText, squeeze
 
 __all__ = ["squeeze", "quote_found", "quotes_not_found", "cited_models", "uncited", "sources_without_text", "source_dir"]
@@ -46,12 +46,20 @@ COVERED_THROUGH = {"participation": "meeting", "meetingdocument": "meeting"}
 
 
 def uncited(model):
-    """Records with no citation of their own, nor one of the record that covers them."""
-    rows = model._default_manager.annotate(n=Count("citations")).filter(n=0)
+    """Records with no citation of their own, nor one of the record that covers them. A
+    published record is cited only by a published citation (the public page shows no
+    draft); a draft citation of it is pending, listed with the drafts."""
+    published = Q(status=Status.PUBLISHED)
+    rows = model._default_manager.annotate(
+        n=Count("citations"), n_published=Count("citations", filter=Q(citations__status=Status.PUBLISHED))
+    ).filter((published & Q(n_published=0)) | (~published & Q(n=0)))
     through = COVERED_THROUGH.get(model._meta.model_name)
     if through:
-        covering = Citation.objects.filter(covers_parts=True).values(through)
-        rows = rows.exclude(**{f"{through}__in": covering})
+        covering = Citation.objects.filter(covers_parts=True)
+        rows = rows.exclude(
+            (published & Q(**{f"{through}__in": covering.filter(status=Status.PUBLISHED).values(through)}))
+            | (~published & Q(**{f"{through}__in": covering.values(through)}))
+        )
     return rows
 
 

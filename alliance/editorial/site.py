@@ -6,12 +6,23 @@ from django.contrib.admin.apps import AdminConfig
 
 # The order of work: what a press release brings first, reference records after.
 WORK_ORDER = (
-    "meeting", "participation", "source", "citation", "body", "seat", "person", "post", "tenure",
+    "changeset", "meeting", "participation", "source", "citation", "body", "seat", "person", "post", "tenure",
     "organization", "agreement", "agreementrelation", "meetingdocument", "revision",
 )
 
 
 class RegistryAdminSite(AdminSite):
+    def index(self, request, extra_context=None):
+        """The index leads to the work waiting: a publisher's queue of changesets, an
+        editor's changesets sent back with the publisher's note."""
+        from ..models import Changeset
+        from .changesets import may_review
+
+        extra = {"sent_back": Changeset.objects.sent_back_to(request.user).prefetch_related("reviews")[:20]}
+        if may_review(request.user):
+            extra["review_queue"] = Changeset.objects.in_review().select_related("author")[:20]
+        return super().index(request, {**extra, **(extra_context or {})})
+
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
         for app in app_list:

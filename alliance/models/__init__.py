@@ -34,6 +34,7 @@ from .base import (
     published_sql,
 )
 from .bodies import Body, BodyLink, Seat
+from .changesets import Changeset, ChangesetMember, ChangesetReview
 from .citations import CITED_FIELDS, Citation
 from .events import Event
 from .meetings import Meeting, MeetingDocument, Participation
@@ -59,6 +60,9 @@ __all__ = [
     "AgreementRelation",
     "Body",
     "BodyLink",
+    "Changeset",
+    "ChangesetMember",
+    "ChangesetReview",
     "Citation",
     "Country",
     "Entry",

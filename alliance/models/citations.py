@@ -39,6 +39,13 @@ def _cited_record_links():
 CitedRecordLinks = _cited_record_links()
 
 
+def citable_field_names(model) -> set[str]:
+    """The names a citation's 対象の項目 may take for ``model``: its editable fields, with
+    each partial date by its own name (start, signed …) as well as its columns."""
+    names = {f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key and f.name not in ("status", "slug", "note")}
+    return names | set(getattr(model, "partial_date_names", ()))
+
+
 def new_citation_key():
     return uuid.uuid4().hex
 
@@ -93,6 +100,15 @@ class Citation(Publishable, CitedRecordLinks):
         default=False,
         help_text=_("会議の出典で、同じ資料が出席者と署名・発出された文書も示しているとき。出席者・文書ごとの出典は要らなくなります。"),
     )
+    # Where the quote is in its source's text, as the W3C TextQuoteSelector and
+    # TextPositionSelector keep it: a little context either side, and code-point offsets
+    # (end excluded) over the text whose digest is stored beside them. Set together when
+    # a quote is picked from the text (the intake); blank for quotes typed by hand.
+    quote_prefix = models.CharField(_("引用の前の文脈"), max_length=64, blank=True, editable=False)
+    quote_suffix = models.CharField(_("引用の後の文脈"), max_length=64, blank=True, editable=False)
+    quote_start = models.PositiveIntegerField(_("引用の開始位置"), null=True, blank=True, editable=False)
+    quote_end = models.PositiveIntegerField(_("引用の終了位置"), null=True, blank=True, editable=False)
+    text_digest = models.CharField(_("本文のダイジェスト"), max_length=64, blank=True, editable=False)
     history = HistoricalRecords()
     objects = CitationManager()
 
@@ -141,6 +157,11 @@ class Citation(Publishable, CitedRecordLinks):
             raise ValidationError(_("出典はちょうど一つの記録に付けてください。"))
         if self.covers_parts and set_fields != ["meeting"]:
             raise ValidationError({"covers_parts": _("出席者・文書も裏付けられるのは会議の出典だけです。")})
+        if self.field:
+            model = Citation._meta.get_field(set_fields[0]).related_model
+            if self.field not in citable_field_names(model):
+                raise ValidationError({"field": _("「%(field)s」は%(model)sの項目ではありません。次のどれかにするか、空欄にします: %(names)s") % {
+                    "field": self.field, "model": model._meta.verbose_name, "names": ", ".join(sorted(citable_field_names(model)))}})
         self.check_quote()
 
     def check_quote(self):

@@ -187,7 +187,13 @@ class Meeting(Named):
         session = f"第{self.session_number}回" if self.session_number else ""
         session = "" if session in self.name_ja else session
         extra = [part for part in (session, self.start.ja() if self.start else "", self.place_ja) if part]
-        return f"{self.name_ja}（{'、'.join(extra)}）" if extra else self.name_ja
+        if not extra:
+            return self.name_ja
+        if self.name_ja.endswith("）"):
+            # 日米安全保障協議委員会（「2+2」） takes the rest inside its own parentheses, not
+            # a second pair after them.
+            return f"{self.name_ja[:-1]}、{'、'.join(extra)}）"
+        return f"{self.name_ja}（{'、'.join(extra)}）"
 
     @property
     def has_own_name(self) -> bool:

@@ -7,7 +7,7 @@ review.py. Importing this package registers them all."""
 
 from django.contrib import admin
 
-from . import agreements, bodies, meetings, people, review, sources  # noqa: F401  (they register)
+from . import agreements, bodies, intake, meetings, people, review, sources  # noqa: F401  (they register)
 from .review import quality_report_view  # noqa: F401  (config/urls.py)
 
 admin.site.index_template = "alliance/admin/index.html"
