@@ -2,12 +2,16 @@
 
 import datetime
 import re
+from contextlib import nullcontext
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.db import models
+from django.core.exceptions import FieldError, ValidationError
+from django.db import DatabaseError, connections, models, router, transaction
 from django.db.models import Case, F, Func, Q, Value, When
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models.sql import Query
+from django.db.models.sql.constants import SINGLE
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -246,6 +250,68 @@ class Publishable(models.Model):
     def clean_fields(self, exclude=None):
         normalise_newlines(self)
         super().clean_fields(exclude=exclude)
+
+    def validate_constraints(self, exclude=None):
+        """Django's checks, asked in one query per model instead of one each.
+
+        Django asks the database about every CheckConstraint in a query of its own, inside
+        a savepoint of its own when in a transaction: an agreement's thirteen checks were
+        39 round trips, 80% of an import row's time (a 5,000-row preview took minutes).
+        Here a model's checks are one SELECT of one boolean each; a check that names a
+        field left out (``exclude``) is skipped, as Django skips it; should the batch fail
+        in the database, each is asked alone, as Django does. Other constraints (unique)
+        are validated as Django validates them."""
+        using = router.db_for_write(self.__class__, instance=self)
+        errors = {}
+        for model_class, constraints in self.get_constraints():
+            checks = [c for c in constraints if isinstance(c, models.CheckConstraint)]
+            failed = failed_checks(model_class, self, checks, exclude, using)
+            if failed is None:
+                rest = constraints
+            else:
+                rest = [c for c in constraints if not isinstance(c, models.CheckConstraint)]
+                for check in failed:
+                    error = ValidationError(check.get_violation_error_message(), code=check.violation_error_code)
+                    errors = error.update_error_dict(errors)
+            for constraint in rest:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(getattr(constraint, "fields", ())) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+def failed_checks(model, instance, checks, exclude, using):
+    """The checks among ``checks`` the instance's values fail, asked in one query; None if
+    the database could not answer it (a value it cannot cast, say)."""
+    if not checks:
+        return []
+    against = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
+    query = Query(None)
+    for name, value in against.items():
+        if not hasattr(value, "resolve_expression"):
+            value = Value(value)
+        query.add_annotation(value, name, select=False)
+    asked = []
+    for check in checks:
+        try:
+            query.add_annotation(Coalesce(Q(check.condition), True, output_field=models.BooleanField()), f"_check_{len(asked)}")
+        except FieldError:
+            continue  # it names a field left out of this validation
+        asked.append(check)
+    if not asked:
+        return []
+    connection = connections[using]
+    try:
+        with transaction.atomic(using=using) if connection.in_atomic_block else nullcontext():
+            row = query.get_compiler(using=using).execute_sql(SINGLE)
+    except DatabaseError:
+        return None
+    return [check for check, passed in zip(asked, row, strict=True) if not passed]
 
 
 class Record(Publishable):

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -59,6 +60,21 @@ def import_counts(result) -> dict:
     return counts
 
 
+def import_summary(counts: dict) -> str:
+    """The counts in one sentence, in the reader's language: a qualifier that is zero (no
+    drafts among the new rows, no revisions) is left out rather than shown as "0"."""
+    if counts["drafts"]:
+        parts = [_("新規 %(new)d 件（うち下書き %(drafts)d 件）") % counts]
+    else:
+        parts = [_("新規 %(new)d 件") % counts]
+    parts.append(_("更新 %(update)d 件") % counts)
+    if counts["revision"]:
+        parts.append(_("公開担当の確認待ちの修正案 %(revision)d 件") % counts)
+    parts.append(_("変更なし %(skip)d 件") % counts)
+    parts.append(_("削除 %(delete)d 件") % counts)
+    return pgettext("list separator", "、").join(str(part) for part in parts) + pgettext("sentence end", "。")
+
+
 class LabelledHistoryHelper(HistoricalRecordContextHelper):
     """History diffs in words: a choice's label (公開, 日), not its stored value."""
 
@@ -98,6 +114,7 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         if result is not None:
             context["warnings"] = any(getattr(row, "warnings", None) for row in result.rows)
             context["counts"] = import_counts(result)
+            context["summary"] = import_summary(context["counts"])
             context["preview_rows"] = resources.PREVIEW_ROWS
             context["preview_slice"] = f":{resources.PREVIEW_ROWS}"
             context["shown_invalid"] = result.invalid_rows[:PREVIEW_INVALID_ROWS]
@@ -158,12 +175,10 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         return response
 
     def add_success_message(self, result, request):
-        counts = import_counts(result)
         messages.success(
             request,
-            _("取込が終わりました（%(name)s）: 新規 %(new)d 件（うち下書き %(drafts)d 件）、更新 %(update)d 件、"
-              "公開担当の確認待ちの修正案 %(revision)d 件、削除 %(delete)d 件、変更なし %(skip)d 件。")
-            % {"name": self.opts.verbose_name_plural, **counts},
+            _("取込が終わりました（%(name)s）: %(summary)s")
+            % {"name": self.opts.verbose_name_plural, "summary": import_summary(import_counts(result))},
         )
 
     def get_historical_record_context_helper(self, request, historical_record):
