@@ -114,6 +114,33 @@ def test_a_meeting_saved_at_the_moment_its_attendee_is_changed_on_its_own_page(t
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_meeting_deleted_at_the_moment_another_editor_saves_it(two_publishers):
+    """One editor deletes a meeting while another saves its page (attendee rows included),
+    at the same instant: the deletion takes the meeting's lock first, as the save does, so
+    neither waits for the other in a circle (a deadlock PostgreSQL would abort as a 500);
+    the meeting ends deleted, with its attendees."""
+    base, (a, b) = two_publishers
+    for round_ in range(5):
+        meeting = make_meeting(slug=f"wg-del-{round_}", name_ja="作業部会", place_ja="東京")
+        for position in (1, 2, 3):
+            make_participation(meeting=meeting, position=position, role="代表")
+        change_url = base + reverse("admin:alliance_meeting_change", args=[meeting.pk])
+        delete_url = base + reverse("admin:alliance_meeting_delete", args=[meeting.pk])
+        form_a, _ = a.form(change_url, "meeting_form")
+        for name in [name for name in form_a if name.endswith("-role")]:
+            form_a[name] = f"議長{round_}"
+        _status, _headers, page = b.get(delete_url)
+        form_b = {"csrfmiddlewaretoken": b.csrf_token(page), "post": "yes"}
+        (status_a, html_a), (status_b, html_b) = at_once(
+            functools.partial(post, a, change_url, form_a), functools.partial(post, b, delete_url, form_b)
+        )
+        assert status_b == 302, f"round {round_}: the deletion answered {status_b}: {html_b[:300]}"
+        assert status_a in (200, 302), f"round {round_}: the save answered {status_a}: {html_a[:300]}"
+        assert not Meeting.objects.filter(pk=meeting.pk).exists()
+        assert not Participation.objects.filter(meeting_id=meeting.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_stale_meeting_page_does_not_overwrite_an_attendee_changed_since(two_publishers):
     base, (a, b) = two_publishers
     meeting = make_meeting(slug="wg-2026-02", name_ja="作業部会")

@@ -26,7 +26,7 @@ from ...models import (
     Status,
 )
 from ...public.search import normalize_query, search_q
-from .. import resources
+from .. import locking, resources
 from ..forms import registry_form
 from ..importfiles import ImportAlreadyTaken
 from ..publishing import (
@@ -189,6 +189,21 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def history_form_view_title(self, request, obj):
         return _("この時点に戻す: %(record)s") % {"record": obj}
+
+    def delete_model(self, request, obj):
+        # A deletion takes the record's lock first, as every editorial write does (see
+        # locking.py): otherwise it locks the inline rows before the record (Django's
+        # collector deletes children first) while a save holds the record and waits for
+        # those rows, and PostgreSQL aborts one of the two as a deadlock.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            locking.lock(obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            for obj in queryset.order_by("pk"):
+                locking.lock(obj)
+            super().delete_queryset(request, queryset)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # A revert saves through the change form, whose edit check locks the record until
