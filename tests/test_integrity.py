@@ -386,6 +386,33 @@ def test_a_record_s_checks_are_asked_in_one_query_and_say_what_django_says(db):
 # --- 7. a confirmation sent twice, or naming no preview -----------------------------------------
 
 
+def test_previews_nobody_confirmed_are_swept_after_a_day(client, publisher):
+    """An editor who previews and closes the tab leaves the file and its .preview behind;
+    the next preview removes those older than a day (a claimed file being confirmed gets a
+    day more), and keeps the rest."""
+    import os
+    import time
+
+    from alliance.editorial.importfiles import KEEP_SECONDS, RegistryTmpStorage
+
+    folder = RegistryTmpStorage.folder()
+    day_old = time.time() - KEEP_SECONDS - 60
+    paths = {name: os.path.join(folder, name) for name in ("a" * 32, "a" * 32 + ".preview", "b" * 32, "c" * 32 + ".claimed")}
+    for name, path in paths.items():
+        with open(path, "w") as file:
+            file.write("slug\n")
+        if not name.startswith("b"):
+            os.utime(path, (day_old, day_old))
+    client.force_login(publisher)
+    response = _preview(client, _csv(AGREEMENT_HEADER + "one,draft,協定,,treaty,,,,\r\n"))
+    assert "confirm_form" in response.context
+    left = {name for name, path in paths.items() if os.path.exists(path)}
+    assert left == {"b" * 32, "c" * 32 + ".claimed"}, left
+    for path in paths.values():
+        if os.path.exists(path):
+            os.remove(path)
+
+
 def test_an_import_confirmed_twice_writes_once_and_says_so(client, publisher):
     from alliance.models import Agreement
 

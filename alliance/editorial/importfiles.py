@@ -16,6 +16,7 @@ import io
 import os
 import re
 import tempfile
+import time
 import uuid
 import zipfile
 
@@ -225,6 +226,9 @@ class ImportAlreadyTaken(Exception):
     """The confirmation's file is gone: confirmed already (perhaps by a second click), or never made."""
 
 
+KEEP_SECONDS = 24 * 3600  # how long a preview's file waits for its confirmation
+
+
 class RegistryTmpStorage(TempFolderStorage):
     """The uploaded file between preview and confirmation, in a folder of its own under a
     random name, with what the preview saw beside it (``.preview``). A name from a form
@@ -253,9 +257,29 @@ class RegistryTmpStorage(TempFolderStorage):
     def preview_path(self):
         return os.path.join(self.folder(), self.name + ".preview")
 
+    @classmethod
+    def sweep(cls, now: float | None = None) -> int:
+        """Remove what previews left that nobody confirmed within KEEP_SECONDS (an editor
+        who closed the tab): otherwise every abandoned preview stays on disk for good. A
+        confirmation after that finds no file and is told so; nothing is written."""
+        folder, removed = cls.folder(), 0
+        limit = (time.time() if now is None else now) - KEEP_SECONDS
+        for entry in os.scandir(folder):
+            try:
+                # (a claimed file is being confirmed now: it keeps its preview's time, so it
+                # is given a day more)
+                age_limit = limit - KEEP_SECONDS if entry.name.endswith(".claimed") else limit
+                if entry.is_file() and entry.stat().st_mtime < age_limit:
+                    os.remove(entry.path)
+                    removed += 1
+            except FileNotFoundError:
+                pass  # claimed or removed by another worker meanwhile
+        return removed
+
     def save(self, data):
         if not self.name:
             self.name = uuid.uuid4().hex
+            self.sweep()
         with open(self.get_full_path(), "wb" if isinstance(data, bytes) else "w", encoding=None if isinstance(data, bytes) else self.encoding) as file:
             file.write(data)
 

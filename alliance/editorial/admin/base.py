@@ -72,7 +72,18 @@ def import_summary(counts: dict) -> str:
         parts.append(_("公開担当の確認待ちの修正案 %(revision)d 件") % counts)
     parts.append(_("変更なし %(skip)d 件") % counts)
     parts.append(_("削除 %(delete)d 件") % counts)
-    return pgettext("list separator", "、").join(str(part) for part in parts) + pgettext("sentence end", "。")
+    return listed(parts) + pgettext("sentence end", "。")
+
+
+def listed(items) -> str:
+    """Items joined as the reader's language lists them (「A、B」, "A, B")."""
+    return pgettext("list separator", "、").join(str(item) for item in items)
+
+
+def sentences(parts) -> str:
+    """Sentences, each ended as the reader's language ends one (「…。…。」, "…. ….")."""
+    end = pgettext("sentence end", "。")
+    return ("" if end == "。" else " ").join(f"{part}{end}" for part in parts)
 
 
 class LabelledHistoryHelper(HistoricalRecordContextHelper):
@@ -351,7 +362,7 @@ class RegistryAdmin(HistoryImportExportAdmin):
             parts.append(_("行 %(n)d 件を保存しました") % {"n": counts["saved"]})
         if counts["deleted"]:
             parts.append(_("行 %(n)d 件を削除しました") % {"n": counts["deleted"]})
-        return "。".join(str(p) for p in parts) + ("。" if parts else "")
+        return sentences(parts)
 
     @staticmethod
     def _proposed(request) -> list:
@@ -386,7 +397,7 @@ class RegistryAdmin(HistoryImportExportAdmin):
         self.message_user(
             request,
             _("この記録が依存する下書き %(n)d 件も一緒に公開しました: %(list)s")
-            % {"n": len(plan.dependencies), "list": "、".join(plan.labels(plan.dependencies))},
+            % {"n": len(plan.dependencies), "list": listed(plan.labels(plan.dependencies))},
             messages.INFO,
         )
 
@@ -424,7 +435,7 @@ class RegistryAdmin(HistoryImportExportAdmin):
             self.message_user(
                 request,
                 _("公開中の記録への変更は、公開担当の確認待ちの修正案（%(ids)s）になりました。確認されるまで公開ページは変わりません。")
-                % {"ids": "、".join(f"#{r.pk}" for r in revisions)},
+                % {"ids": listed(f"#{r.pk}" for r in revisions)},
                 messages.WARNING,
             )
             if rows:
@@ -489,7 +500,7 @@ class RegistryAdmin(HistoryImportExportAdmin):
 
 def refusal_message(plan):
     return _("公開しませんでした。依存する次の下書きを公開する権限がありません: %(list)s") % {
-        "list": "、".join(plan.labels(plan.refused))
+        "list": listed(plan.labels(plan.refused))
     }
 
 

@@ -20,6 +20,7 @@ from ..intake.highlight import highlighted
 from ..intake.reader import read
 from ..intake.save import intake_save
 from ..sourcetext import SourceFileError, text_of_upload
+from .base import listed
 
 
 def _lf(text: str) -> str:
@@ -310,7 +311,7 @@ class ChangesetAdmin(admin.ModelAdmin):
             if action == "publish":
                 plan = changesets.publish(changeset, request.user)
                 if not plan.allowed:
-                    self.message_user(request, _("公開できない記録があります: %(list)s") % {"list": "、".join(plan.labels(plan.refused))}, messages.ERROR)
+                    self.message_user(request, _("公開できない記録があります: %(list)s") % {"list": listed(plan.labels(plan.refused))}, messages.ERROR)
                 else:
                     meeting = next((r for r in changesets.members(changeset)[0] if isinstance(r, Meeting)), None)
                     self.message_user(request, format_html(

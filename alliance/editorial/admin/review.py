@@ -20,6 +20,7 @@ from ..publishing import (
     reject_revision,
     revision_diff,
 )
+from .base import listed
 
 
 @admin.register(Revision)
@@ -115,7 +116,7 @@ class RevisionAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _("本文に引用が見つからなくなった出典 %(n)d 件を下書きに戻しました（履歴に理由を残しました）: %(ids)s")
-                % {"n": len(withdrawn), "ids": "、".join(f"#{c.pk}" for c in withdrawn)},
+                % {"n": len(withdrawn), "ids": listed(f"#{c.pk}" for c in withdrawn)},
                 messages.WARNING,
             )
         if stale:
