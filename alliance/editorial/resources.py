@@ -47,6 +47,7 @@ from .importfiles import (  # noqa: F401 (the import files' formats and limits, 
     check_import_file,
     valid_tmp_name,
 )
+from .naming import fill_blank_names
 from .publishing import add_to_revision, may_set_status, needs_review, propose
 
 
@@ -225,6 +226,10 @@ class RegistryResource(resources.ModelResource):
         self._seen_keys = {}
         self._row_number = 0
         self._row_warnings = []
+        # A file may leave out the slug column as it may leave a slug blank: each new row
+        # is given one by the rule of the guided form (see naming.fill_blank_names).
+        if self._meta.import_id_fields == ("slug",) and dataset.headers and "slug" not in dataset.headers:
+            dataset.append_col([""] * len(dataset), header="slug")
         super().before_import(dataset, **kwargs)
 
     def get_diff_class(self):
@@ -303,6 +308,7 @@ class RegistryResource(resources.ModelResource):
         # Before the row is compared with what is stored (skip_unchanged), not only at full_clean.
         normalise_newlines(instance)
         if instance.pk is None:
+            fill_blank_names(instance)
             for other in self.likely_duplicates(instance):
                 self._row_warnings.append(
                     f"重複の疑い: 同じ内容の{other._meta.verbose_name}「{other}」（{getattr(other, 'slug', other.pk)}）がすでにあります。"

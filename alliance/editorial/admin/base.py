@@ -1,5 +1,6 @@
 """What every editorial admin page shares: import and export with a preview, history with revert, drafts and publishing, the inline mixins."""
 
+import datetime
 import json
 
 from django import forms
@@ -12,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 from import_export.admin import ImportExportModelAdmin
@@ -25,6 +27,7 @@ from ...models import (
     Revision,
     Status,
 )
+from ...partial_dates import PartialDate
 from ...public.search import normalize_query, search_q
 from .. import locking, resources
 from ..forms import registry_form
@@ -86,8 +89,70 @@ def sentences(parts) -> str:
     return ("" if end == "。" else " ").join(f"{part}{end}" for part in parts)
 
 
+# An inline row's change belongs to the record's save that came just before it, when it
+# came within this long (the admin saves the record, then its inline rows).
+INLINE_WINDOW = datetime.timedelta(seconds=30)
+
+
+def inline_row_change(model, row) -> str:
+    """「出典「…」を追加（下書き）」: one inline row's historical record in words."""
+    action = {"+": _("追加"), "-": _("削除")}.get(row.history_type, _("変更"))
+    label = str(row.instance)
+    if len(label) > 80:
+        label = label[:80] + "…"
+    text = _("%(model)s「%(label)s」を%(action)s") % {"model": model._meta.verbose_name, "label": label, "action": action}
+    if getattr(row, "status", None) == Status.DRAFT:
+        text = _("%(text)s（下書き）") % {"text": text}
+    return text
+
+
+class _OneChange:
+    """A delta holding some of another's changes (for the default formatting of those)."""
+
+    def __init__(self, changes):
+        self.changes = changes
+
+
+def _partial_date_text(record, base: str) -> str:
+    """A historical record's partial date ``base`` as the active language writes it."""
+    day = getattr(record, f"{base}_date", None)
+    if day is None:
+        return "—"
+    try:
+        return PartialDate(day, getattr(record, f"{base}_precision", ""), getattr(record, f"{base}_qualifier", "") or "").display()
+    except ValueError:
+        return day.isoformat()
+
+
 class LabelledHistoryHelper(HistoricalRecordContextHelper):
     """History diffs in words: a choice's label (公開, 日), not its stored value."""
+
+    def context_for_delta_changes(self, delta):
+        """A partial date is three columns (the first day of its period, its precision, its
+        qualifier); a change to it is shown once, as the editor wrote it (2024年6月 →
+        2024年度), not as the stored first days and precisions (2024-06-01 → 2024-04-01,
+        精度: 月 → 年度)."""
+        dates = {
+            field.name.removesuffix("_precision")
+            for field in self.model._meta.get_fields()
+            if field.name.endswith("_precision") and hasattr(self.model, field.name.removesuffix("_precision") + "_date")
+        }
+        out, shown = [], set()
+        for change in delta.changes:
+            base = next((b for b in dates if change.field in (f"{b}_date", f"{b}_precision", f"{b}_qualifier")), None)
+            if base is None:
+                out.extend(super().context_for_delta_changes(_OneChange([change])))
+                continue
+            if base in shown:
+                continue
+            shown.add(base)
+            label = self.model._meta.get_field(f"{base}_date").verbose_name
+            out.append({
+                "field": capfirst(label),
+                "old": _partial_date_text(delta.old_record, base),
+                "new": _partial_date_text(delta.new_record, base),
+            })
+        return out
 
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
@@ -191,6 +256,30 @@ class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             _("取込が終わりました（%(name)s）: %(summary)s")
             % {"name": self.opts.verbose_name_plural, "summary": import_summary(import_counts(result))},
         )
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Beside each change of the record, what the same save did to its inline rows (a
+        citation, an attendee or a document added, changed or deleted on its page): those
+        rows keep histories of their own, which the record's history did not show."""
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        records = sorted(historical_records, key=lambda r: r.history_date)
+        if not records:
+            return
+        pk = records[0].id
+        window = (records[0].history_date, records[-1].history_date + INLINE_WINDOW)
+        rows = []
+        for inline_model, fk in locking.inline_relations(self.model):
+            history = getattr(inline_model, "history", None)
+            if history is None:
+                continue
+            for row in history.filter(**{fk.attname: pk, "history_date__range": window}).order_by("history_date"):
+                rows.append((row.history_date, inline_row_change(inline_model, row)))
+        for record in records:
+            record.inline_changes = []
+        for when, text in rows:
+            owner = max((r for r in records if r.history_date <= when), key=lambda r: r.history_date, default=None)
+            if owner is not None and when - owner.history_date <= INLINE_WINDOW:
+                owner.inline_changes.append(text)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return LabelledHistoryHelper(self.model, historical_record)
