@@ -1,16 +1,34 @@
-"""The editorial roles, as auth groups.
+"""The roles, as auth groups.
 
 - 編集者 (editors): view, add and change every registry record, import and export.
   What they create starts as a draft.
 - 公開担当 (publishers): what editors may, plus publish / unpublish and delete.
+- 管理者 (administrators): add accounts and change them (name, e-mail, password,
+  active or not) and give them roles; nothing more: not superuser status, not a raw
+  permission, not a superuser's account (see admin/accounts.py).
 
-Give a person a role in the admin (ユーザー → グループ) or with
-``manage.py grant_role <username> editors|publishers``.
+Give a person a role in the admin (ユーザー → the account → 役割) or with
+``manage.py grant_role <username> editors|publishers|administrators``.
 """
+
+from django.utils.translation import gettext_lazy as _
 
 EDITORS = "editors"
 PUBLISHERS = "publishers"
-ROLE_NAMES = {EDITORS: "編集者", PUBLISHERS: "公開担当"}
+ADMINISTRATORS = "administrators"
+ROLES = (EDITORS, PUBLISHERS, ADMINISTRATORS)
+ROLE_NAMES = {EDITORS: _("編集者"), PUBLISHERS: _("公開担当"), ADMINISTRATORS: _("管理者")}
+ROLE_HELP = {
+    EDITORS: _("記録の追加・変更、取込と書き出し。追加したものは下書きになります。"),
+    PUBLISHERS: _("編集者のできることに加えて、公開・非公開の切り替えと削除。"),
+    ADMINISTRATORS: _("アカウントの追加・変更（パスワード・有効かどうか）と役割の付与。"),
+}
+
+# An administrator's permissions: accounts and the list of roles. Not delete_user (an
+# account that leaves is made inactive, so the history keeps its name), not add_group or
+# change_group (what a role may do is the code's to say, in role_codenames).
+ACCOUNT_CODENAMES = {"view_user", "add_user", "change_user", "view_group"}
+
 
 def role_codenames() -> dict[str, set[str]]:
     """Each role's permission codenames, for every model in the registry."""
@@ -26,6 +44,16 @@ def role_codenames() -> dict[str, set[str]]:
     editors |= {"view_revision", "view_changeset"}
     publishers |= {"view_revision", "change_revision", "view_changeset", "change_changeset"}
     return {EDITORS: editors, PUBLISHERS: publishers}
+
+
+def role_permissions() -> dict[str, dict[str, set[str]]]:
+    """Each role's permission codenames, by app label."""
+    registry = role_codenames()
+    return {
+        EDITORS: {"alliance": registry[EDITORS]},
+        PUBLISHERS: {"alliance": registry[PUBLISHERS]},
+        ADMINISTRATORS: {"auth": ACCOUNT_CODENAMES},
+    }
 
 
 def sync_roles(apps, using="default"):
@@ -47,11 +75,14 @@ def sync_roles(apps, using="default"):
             app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, codenames in role_codenames().items():
-        group, _ = Group.objects.using(using).get_or_create(name=name)
-        perms = Permission.objects.using(using).filter(content_type__app_label="alliance", codename__in=codenames)
-        found = set(perms.values_list("codename", flat=True))
-        missing = codenames - found
+    for name, by_app in role_permissions().items():
+        group, _created = Group.objects.using(using).get_or_create(name=name)
+        wanted = {(app_label, codename) for app_label, codenames in by_app.items() for codename in codenames}
+        perms = Permission.objects.using(using).filter(
+            content_type__app_label__in=by_app, codename__in={codename for _app, codename in wanted}
+        )
+        perms = [perm for perm in perms.select_related("content_type") if (perm.content_type.app_label, perm.codename) in wanted]
+        missing = wanted - {(perm.content_type.app_label, perm.codename) for perm in perms}
         if missing:
             raise RuntimeError(f"permissions not found for role {name}: {sorted(missing)}")
         group.permissions.set(perms)

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import F, Q, TextField, Value
-from django.db.models.functions import StrIndex
+from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Concat, Lower, StrIndex
 from django.db.models.lookups import GreaterThan
 
-from ..models import Grams
+from ..models import NFKC, Grams
 
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8
@@ -65,6 +65,43 @@ def search_q(terms: list[str], fields=("search_text",)) -> Q:
             any_field |= term_q(term, field)
         q &= any_field
     return q
+
+
+# What the admin's search boxes compare what was typed with, to put the record it names
+# first: the names a record is known by (other_names holds one per line).
+NAME_FIELDS = ("name_ja", "name_en", "abbreviation", "other_names")
+EXACT, PREFIX, CONTAINS = 0, 1, 2
+
+
+def name_lines(fields) -> Func:
+    """The fields' text as the search folds it (NFKC, lower case, runs of spaces as one),
+    one name a line, with a line break before the first and after the last."""
+    names = Func(Value("\n"), *(F(name) for name in fields), function="concat_ws", output_field=TextField())
+    folded = Lower(NFKC(Concat(Value("\n"), names, Value("\n"), output_field=TextField())))
+    spaces = Func(folded, Value(r"[ \t]+"), Value(" "), Value("g"), function="regexp_replace", output_field=TextField())
+    return Func(spaces, Value(r" ?[\r\n]+ ?"), Value("\n"), Value("g"), function="regexp_replace", output_field=TextField())
+
+
+def name_rank(raw: str, fields=NAME_FIELDS, exact: Q | None = None) -> Case | None:
+    """How a record's names meet what was typed, to order search results by: EXACT when
+    one of them is the query (compared as the search compares, width and case folded),
+    PREFIX when one starts with it, CONTAINS for every other match. ``exact`` adds a
+    condition that also counts as exact (the slug typed as it is). None when nothing
+    was typed.
+
+    An expression over the row's own columns, computed only for the rows the search
+    found (the indexes still find them): ordering by it first costs no query of its own."""
+    query = " ".join(normalize_query(raw))
+    if not query:
+        return None
+    lines = name_lines(fields)
+    is_name = Q(GreaterThan(StrIndex(lines, Value(f"\n{query}\n")), 0))
+    return Case(
+        When(is_name | exact if exact is not None else is_name, then=Value(EXACT)),
+        When(GreaterThan(StrIndex(lines, Value(f"\n{query}")), 0), then=Value(PREFIX)),
+        default=Value(CONTAINS),
+        output_field=IntegerField(),
+    )
 
 
 @dataclass(frozen=True)

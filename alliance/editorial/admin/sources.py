@@ -27,6 +27,7 @@ class SourceAdmin(RegistryAdmin):
     list_display = ("slug", "title_ja", "edition", "issued_or_year", "publisher_ja", "has_text", "status")
     list_filter = ("status", "publisher_ja", "year")
     search_fields = ("slug", "title_ja", "title_en", "part", "file_name")
+    search_rank_fields = ("title_ja", "title_en")
     formfield_overrides = {
         models.URLField: {"assume_scheme": "https"},
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})},

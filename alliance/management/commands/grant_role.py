@@ -2,15 +2,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from alliance.editorial.roles import EDITORS, PUBLISHERS, ROLE_NAMES
+from alliance.editorial.roles import EDITORS, PUBLISHERS, ROLE_NAMES, ROLES
 
 
 class Command(BaseCommand):
-    help = "Give a user an editorial role (editors: edit and import; publishers: also publish and delete)."
+    help = (
+        "Give a user a role (editors: edit and import; publishers: also publish and delete; "
+        "administrators: add accounts and give them roles in the admin)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("role", choices=[EDITORS, PUBLISHERS])
+        parser.add_argument("role", choices=ROLES)
         parser.add_argument("--remove", action="store_true", help="Take the role away instead.")
 
     def handle(self, *args, username, role, remove, **options):

@@ -14,4 +14,5 @@ class Command(BaseCommand):
         self.stdout.write("Database migrated.")
         call_command("seed", verbosity=1, stdout=self.stdout)
         if not no_editor:
-            call_command("ensure_editor", site_url=site_url, stdout=self.stdout)
+            # The one person on a local machine: edits, publishes and manages accounts.
+            call_command("ensure_editor", site_url=site_url, administrator=True, stdout=self.stdout)
