@@ -152,3 +152,31 @@ def test_the_public_source_page_shows_date_url_and_text_with_each_quote_marked(c
     assert Client().get(reverse("alliance:source-detail", args=["press"]) ).status_code == 200
     Source.objects.filter(pk=source.pk).update(status="draft")
     assert Client().get(reverse("alliance:source-detail", args=["press"])).status_code == 404
+
+
+# --- issue 21, item 4: the text as stored, and what it is -------------------------------
+
+NAMES = (
+    "日米防衛当局間の協議\n"
+    "令和8年3月4日、防衛省において協議を行った。\n"
+    "出席者: 山田太郎 防衛政策局次長、鈴木花子　北米局長\n"
+)
+
+
+def test_a_source_pasted_in_the_admin_is_not_called_a_pdf(client, publisher):
+    client.force_login(publisher)
+    post_admin_form(client, Source, "add", slug="talks", title_ja="日米防衛当局間の協議", publisher_ja="防衛省",
+                    text=NAMES.replace("\n", "\r\n"), status="published")
+    html = Client().get(reverse("alliance:source-detail", args=["talks"])).content.decode()
+    assert "編集者が貼り付けた本文" in html
+    assert "PDF" not in html
+
+
+def test_a_source_read_from_an_uploaded_text_file_says_so(client, publisher):
+    client.force_login(publisher)
+    url = reverse("admin:alliance_source_add")
+    data = form_data(client.get(url), title_ja="協議", publisher_ja="防衛省", slug="talks", status="published")
+    data["text_file"] = SimpleUploadedFile("talks.txt", NAMES.encode("utf-8"), content_type="text/plain")
+    assert client.post(url, data).status_code == 302
+    html = Client().get(reverse("alliance:source-detail", args=["talks"])).content.decode()
+    assert "テキストファイルの本文" in html and "PDF" not in html

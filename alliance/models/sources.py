@@ -84,6 +84,25 @@ class SourceText:
 # --- sources -------------------------------------------------------------------
 
 
+class TextOrigin(models.TextChoices):
+    """How a source's stored text was obtained: what a reader is told of it."""
+
+    PDF = "pdf", _("PDFから変換した本文")
+    HTML = "html", _("ウェブページの本文")
+    FILE = "txt", _("テキストファイルの本文")
+    PASTED = "pasted", _("編集者が貼り付けた本文")
+
+
+# What the public page says of a text, by how it was obtained. PDF and HTML conversions
+# break lines (and, from a PDF, words) where the original did not.
+TEXT_ORIGIN_NOTES = {
+    TextOrigin.PDF: _("PDFから変換した本文です。改行や空白は原文と異なることがあります。"),
+    TextOrigin.HTML: _("ウェブページの本文です。改行や空白は原文の表示と異なることがあります。"),
+    TextOrigin.FILE: _("テキストファイルの本文です。"),
+    TextOrigin.PASTED: _("編集者が貼り付けた本文です。"),
+}
+
+
 class Source(Publishable):
     """One source document that citations point into."""
 
@@ -120,6 +139,17 @@ class Source(Publishable):
         blank=True,
         help_text=_("資料の全文。引用はこの本文と照合され、公開の資料ページに引用箇所を示して表示されます。"),
     )
+    text_origin = models.CharField(
+        _("本文の入手方法"),
+        max_length=8,
+        choices=TextOrigin.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "本文をどう得たか。公開の資料ページに表示します。本文を貼り付けるかファイルから読み込むと自動で設定されます。"
+            "PDFから写した本文を貼り付けたときは「PDFから変換した本文」を選んでください。"
+        ),
+    )
 
     history = HistoricalRecords()
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
@@ -140,6 +170,11 @@ class Source(Publishable):
     def natural_key(self):
         return (self.slug,)
 
+    @property
+    def text_origin_note(self) -> str:
+        """What the public page tells a reader of the text ("" when nothing is recorded)."""
+        return TEXT_ORIGIN_NOTES.get(self.text_origin, "")
+
     @cached_property
     def indexed_text(self) -> SourceText:
         return SourceText(self.text)
@@ -147,5 +182,6 @@ class Source(Publishable):
     def locate(self, quote: str) -> QuoteMatch | None:
         """Where ``quote`` is in the text, whitespace aside (None when there is no text)."""
         return self.indexed_text.locate(quote)
+
 
 
