@@ -393,6 +393,7 @@ def test_a_pasted_release_is_called_pasted_text_not_a_pdf(editor_only_client, di
     assert editor_only_client.post(URL, _confirm_data(_read(editor_only_client))).status_code == 302
     html = _published_source_page(editor_only_client)
     assert "編集者が貼り付けた本文" in html and "PDF" not in html
+    assert "防衛省防衛政策局次長 山本一郎" in html, "the space between the post and the name is kept"
 
 
 def test_a_release_read_from_a_web_page_is_called_a_web_page(editor_only_client, dictionary):

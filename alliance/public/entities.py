@@ -1089,14 +1089,13 @@ def public_record_url(citation) -> str:
 def quote_segments(source, citations):
     """The source's text cut into runs, each either plain or a quote (quotes that overlap
     are marked as one run, with an anchor for each), and the citations whose quote is not
-    in the text."""
-    from ..models.sources import for_display
-
+    in the text. The runs are the stored text itself, character for character: no space
+    or line break is taken out for display."""
     placed, unplaced = [], []
     for citation in citations:
-        match = source.locate(citation.quote)
-        if match is not None and match.found:
-            placed.append((match.start, match.end, citation))
+        span = source.span_of(citation)
+        if span is not None:
+            placed.append((*span, citation))
         else:
             unplaced.append(citation)
     placed.sort(key=lambda item: (item[0], -item[1]))
@@ -1110,11 +1109,11 @@ def quote_segments(source, citations):
     segments, at, text = [], 0, source.text
     for start, end, quoted in runs:
         if start > at:
-            segments.append({"text": for_display(text[at:start]), "citations": []})
-        segments.append({"text": for_display(text[start:end]), "citations": quoted})
+            segments.append({"text": text[at:start], "citations": []})
+        segments.append({"text": text[start:end], "citations": quoted})
         at = end
     if at < len(text):
-        segments.append({"text": for_display(text[at:]), "citations": []})
+        segments.append({"text": text[at:], "citations": []})
     return segments, unplaced
 
 
