@@ -376,3 +376,31 @@ def test_an_upload_is_read_like_a_paste(editor_only_client, dictionary):
 
 
 
+
+
+# --- issue 21, item 4: a source says how its text came in --------------------------------
+
+
+def _published_source_page(client):
+    """The page of the source the intake saved, once published (what a reader will see)."""
+    source = Source.objects.get()
+    Source.objects.filter(pk=source.pk).update(status=Status.PUBLISHED)
+    client.logout()
+    return client.get(source.get_absolute_url()).content.decode()
+
+
+def test_a_pasted_release_is_called_pasted_text_not_a_pdf(editor_only_client, dictionary):
+    assert editor_only_client.post(URL, _confirm_data(_read(editor_only_client))).status_code == 302
+    html = _published_source_page(editor_only_client)
+    assert "編集者が貼り付けた本文" in html and "PDF" not in html
+    assert "防衛省防衛政策局次長 山本一郎" in html, "the space between the post and the name is kept"
+
+
+def test_a_release_read_from_a_web_page_is_called_a_web_page(editor_only_client, dictionary):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = f"<html><body><p>{RELEASE}</p></body></html>".encode()
+    response = editor_only_client.post(URL, {"text_file": SimpleUploadedFile("press.html", page), "_read": "1"})
+    assert editor_only_client.post(URL, _confirm_data(response)).status_code == 302
+    html = _published_source_page(editor_only_client)
+    assert "ウェブページの本文" in html and "PDF" not in html

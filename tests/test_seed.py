@@ -10,6 +10,8 @@ from django.core.management import call_command
 from alliance.editorial.seedcheck import cited_models, quote_found, source_dir, squeeze, uncited
 from alliance.models import Citation, Source
 
+from .test_sources import source_text_of
+
 
 def dump() -> str:
     out = io.StringIO()
@@ -46,6 +48,17 @@ def test_every_quote_is_found_verbatim_in_its_source(seeded):
         if not quote_found(c)
     ]
     assert missing == []
+
+
+@pytest.mark.django_db
+def test_every_seed_source_page_shows_its_text_as_stored_with_every_quote_marked_and_says_it_came_from_a_pdf(client, seeded):
+    for source in Source.objects.published():
+        html = client.get(source.get_absolute_url()).content.decode()
+        assert source_text_of(html) == source.text, source.slug
+        citations = Citation.objects.published().filter(source=source)
+        assert all(f'id="quote-{key}"' in html for key in citations.values_list("key", flat=True)), source.slug
+        assert "本文中に位置を示せない引用" not in html, source.slug
+        assert "PDFから変換した本文" in html, source.slug
 
 
 @pytest.mark.django_db

@@ -144,7 +144,9 @@ def test_the_public_source_page_shows_date_url_and_text_with_each_quote_marked(c
     html = Client().get(reverse("alliance:source-detail", args=["press"])).content.decode()
     assert "外務省" in html and "https://www.mofa.go.jp/press/x.html" in html and "2026" in html
     assert f'id="quote-{citation.key}"' in html
-    assert "<mark>情報共有の強化に基づき協力する</mark>" in html, "the PDF's split '基 づき' is joined for display"
+    # The quote is found whitespace aside, and marked as the text stores it: a space is
+    # never taken out for display (the page cannot tell a PDF's stray one from a word break).
+    assert "<mark>情報共有の強化に基 づき協力する</mark>" in html
     assert "<mark>東京において</mark>" not in html, "a draft record's citation is not shown"
     assert meeting.get_absolute_url() in html
     detail = Client().get(meeting.get_absolute_url()).content.decode()
@@ -152,3 +154,84 @@ def test_the_public_source_page_shows_date_url_and_text_with_each_quote_marked(c
     assert Client().get(reverse("alliance:source-detail", args=["press"]) ).status_code == 200
     Source.objects.filter(pk=source.pk).update(status="draft")
     assert Client().get(reverse("alliance:source-detail", args=["press"])).status_code == 404
+
+
+# --- issue 21, item 4: the text as stored, and what it is -------------------------------
+
+NAMES = (
+    "日米防衛当局間の協議\n"
+    "令和8年3月4日、防衛省において協議を行った。\n"
+    "出席者: 山田太郎 防衛政策局次長、鈴木花子　北米局長\n"
+)
+
+
+def source_text_of(html: str) -> str:
+    """The text the source page shows, as a reader's browser has it (tags and anchors out)."""
+    import html as html_module
+    import re
+
+    shown = html[html.index('<div class="source-text"'):]
+    shown = shown[shown.index(">") + 1:shown.index("</div>")]
+    return html_module.unescape(re.sub(r"<[^>]+>", "", shown))
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_space_the_stored_text_has_between_words_is_shown_and_the_quote_marked_with_it(client, language):
+    source = make_source(slug="talks", text=NAMES)
+    citation = make_citation(source=source, meeting=make_meeting(slug="talks-2026"), locator="本文", quote="山田太郎 防衛政策局次長")
+    url = reverse("alliance:source-detail", args=["talks"])
+    html = client.get(url if language == "ja" else "/en" + url).content.decode()
+    assert f'id="quote-{citation.key}"' in html
+    assert "<mark>山田太郎 防衛政策局次長</mark>" in html
+    assert "鈴木花子　北米局長" in html, "a full-width space is kept as well"
+    assert source_text_of(html) == NAMES, "the page shows the stored text, every space and line break of it"
+
+
+def test_a_source_pasted_in_the_admin_is_not_called_a_pdf(client, publisher):
+    client.force_login(publisher)
+    post_admin_form(client, Source, "add", slug="talks", title_ja="日米防衛当局間の協議", publisher_ja="防衛省",
+                    text=NAMES.replace("\n", "\r\n"), status="published")
+    html = Client().get(reverse("alliance:source-detail", args=["talks"])).content.decode()
+    assert "山田太郎 防衛政策局次長" in html
+    assert "編集者が貼り付けた本文" in html
+    assert "PDF" not in html
+
+
+def test_a_source_read_from_an_uploaded_text_file_says_so(client, publisher):
+    client.force_login(publisher)
+    url = reverse("admin:alliance_source_add")
+    data = form_data(client.get(url), title_ja="協議", publisher_ja="防衛省", slug="talks", status="published")
+    data["text_file"] = SimpleUploadedFile("talks.txt", NAMES.encode("utf-8"), content_type="text/plain")
+    assert client.post(url, data).status_code == 302
+    html = Client().get(reverse("alliance:source-detail", args=["talks"])).content.decode()
+    assert "テキストファイルの本文" in html and "PDF" not in html
+    assert source_text_of(html) == NAMES.strip("\n")
+
+
+
+def test_the_passage_an_editor_is_shown_keeps_the_text_s_spaces_and_joins_only_a_pdf_s_wrapped_lines():
+    text = "日米協議の出席者は\n山田太郎 防衛政策局次長、鈴木花子　北米局長である。"
+
+    def passage(source, quote):
+        match = source.locate(quote)
+        assert not match.found
+        return source.indexed_text.passage(match, around=40)
+
+    pasted = Source(slug="talks", text=text)
+    assert "山田太郎 防衛政策局次長、鈴木花子　北米局長" in passage(pasted, "山田太郎防衛政策局次長、佐藤")
+    assert "出席者は 山田太郎" in passage(pasted, "出席者は山田太郎です"), "a line break of a pasted text is a break"
+    converted = Source(slug="paper", text=text)
+    converted.text_origin = "pdf"
+    assert "山田太郎 防衛政策局次長、鈴木花子　北米局長" in passage(converted, "山田太郎防衛政策局次長、佐藤")
+    assert "出席者は山田太郎" in passage(converted, "出席者は山田太郎です"), "a PDF's wrapped line is joined"
+
+
+def test_a_quote_picked_from_the_text_is_marked_at_its_anchor_where_the_words_repeat(client):
+    text = "第1回の会合が開催された。\n第2回の会合が開催された。\n"
+    source = make_source(slug="twice", text=text)
+    second = text.rindex("会合が開催された")
+    citation = make_citation(source=source, meeting=make_meeting(slug="second"), locator="本文", quote="会合が開催された",
+                             quote_start=second, quote_end=second + len("会合が開催された"))
+    html = client.get(reverse("alliance:source-detail", args=["twice"])).content.decode()
+    assert f'第2回の<span id="quote-{citation.key}" class="quote-anchor"></span><mark>会合が開催された</mark>' in html
+    assert "第1回の会合が開催された。" in html

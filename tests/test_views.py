@@ -204,3 +204,47 @@ def test_a_large_chronology_is_shown_a_year_at_a_time(client, seeded, monkeypatc
     one = client.get(reverse("alliance:chronology"), {"year": "1960"})
     assert [year for year, _events in one.context["timeline"]] == [1960]
     assert client.get(reverse("alliance:chronology"), {"year": "abc"}).status_code == 200
+
+
+# --- issue 21, item 7: no fixed count of sources ------------------------------------------
+
+STALE_COUNTS = ("5つの資料", "五つの資料", "５つの資料", "five sources", "five texts", "5 sources", "five seed")
+# The seed's own sources, named as if they were all there is.
+FIXED_SET = ("令和2年版", "外交青書2025", "2020, 2022 and 2025", "Diplomatic Bluebook 2025")
+
+
+def test_no_page_states_a_fixed_number_of_sources_once_a_sixth_is_published(client, seeded):
+    import html as html_module
+    import json
+    import re
+
+    from alliance.models import Source
+
+    from .factories import make_source
+
+    make_source(slug="press-2026-03", title_ja="日米防衛相会談の開催", publisher_ja="防衛省", year=2026,
+                text="令和8年3月4日、日米防衛相会談を行った。", text_origin="pasted")
+    assert Source.objects.published().count() == 6
+    pages = ["/", "/data/", "/structure/", "/chronology/", "/agreements/sofa/", "/people/kishida/",
+             "/posts/us-secretary-of-defense/", "/sources/press-2026-03/"] + [reverse(f"alliance:{name}-list") for name in LISTS]
+    problems = []
+    for language in ("ja", "en"):
+        for page in pages:
+            url = page if language == "ja" else "/en" + page
+            response = client.get(url)
+            assert response.status_code == 200, url
+            text = response.content.decode()
+            problems += [f"{url} says {s}" for s in STALE_COUNTS if s in text]
+            footer = text[text.index('<footer class="site-footer">'):]
+            if any(name in footer for name in FIXED_SET):
+                problems.append(f"{url}: the footer names a fixed set of sources")
+        home = client.get("/" if language == "ja" else "/en/").content.decode()
+        coverage = html_module.unescape(re.search(r'<p class="coverage">(.*?)</p>', home, re.S).group(1))
+        if not re.search(r"(?<!\d)6(?!\d)", coverage) or any(name in coverage for name in FIXED_SET):
+            problems.append(f"{language} home: the coverage does not count the 6 sources: {coverage}")
+        for url in ("/data/datapackage.json", "/api/openapi.json"):
+            url = url if language == "ja" else "/en" + url
+            document = json.dumps(json.loads(client.get(url).content), ensure_ascii=False)
+            problems += [f"{url} says {s}" for s in STALE_COUNTS if s in document]
+    assert not problems, "\n".join(problems)
+    assert "下に挙げる6件の資料" in client.get("/").content.decode()

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from ..models import TextOrigin
 from ..partial_dates import PartialDate
 from . import locking
 
@@ -177,12 +178,18 @@ class SourceForm(RegistryModelForm):
         cleaned = super().clean()
         upload = cleaned.get("text_file")
         if upload:
-            from .sourcetext import SourceFileError, text_of_upload
+            from .sourcetext import SourceFileError, read_upload
 
             try:
-                cleaned["text"] = text_of_upload(upload.name, upload.read())
+                from_file = read_upload(upload.name, upload.read())
             except SourceFileError as exc:
                 self.add_error("text_file", str(exc))
+            else:
+                cleaned["text"], cleaned["text_origin"] = from_file.text, from_file.origin
+        elif cleaned.get("text") and not self.instance.text and "text_origin" not in self.changed_data:
+            # A first text, pasted into the box (an editor who says where it came from is
+            # believed). A correction of a text keeps what the text was.
+            cleaned["text_origin"] = TextOrigin.PASTED
         self.broken_citations = []
         if self.instance.pk is not None and "text" in cleaned and not self.errors:
             self._check_citations(cleaned)

@@ -12,7 +12,19 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Body, Citation, Meeting, Organization, Participation, Person, Post, Side, Source, Status
+from ..models import (
+    Body,
+    Citation,
+    Meeting,
+    Organization,
+    Participation,
+    Person,
+    Post,
+    Side,
+    Source,
+    Status,
+    TextOrigin,
+)
 from .forms import PartialDateFormField, suggest_slug
 from .naming import meeting_name_ja
 from .publishing import PublishPlan, can_publish, publish_with_dependencies
@@ -188,7 +200,7 @@ def meeting_add(*, user, data: dict, attendees: list[dict]) -> tuple[Meeting, Pu
             source = Source(
                 title_ja=data["source_title_ja"], title_en=data.get("source_title_en", ""),
                 publisher_ja=data.get("source_publisher_ja") or "", url=data.get("source_url", ""),
-                text=data["source_text"],
+                text=data["source_text"], text_origin=TextOrigin.PASTED,
             )
             source.issued = data.get("source_issued")
             source.year = source.issued.start.year if source.issued else None

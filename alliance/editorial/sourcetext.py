@@ -2,9 +2,12 @@
 library's parser). The text is stored in the database (Source.text); the file is not kept."""
 
 import io
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from django.utils.translation import gettext as _
+
+from ..models import TextOrigin
 
 MAX_SOURCE_BYTES = 30 * 1024 * 1024
 
@@ -54,26 +57,39 @@ def _decode(data: bytes) -> str:
     raise SourceFileError(_("文字コードを読み取れません。UTF-8 のテキストにしてください。"))
 
 
-def text_of_upload(name: str, data: bytes) -> str:
-    """The text of an uploaded .txt, .pdf or .html file, with LF line endings."""
+@dataclass(frozen=True)
+class SourceFile:
+    """A source's text read from a file, and what kind of file it was (Source.text_origin)."""
+
+    text: str
+    origin: str
+
+
+def read_upload(name: str, data: bytes) -> SourceFile:
+    """The text of an uploaded .txt, .pdf or .html file, with LF line endings, and its kind."""
     name = (name or "").lower()
     if len(data) > MAX_SOURCE_BYTES:
         raise SourceFileError(_("ファイルが大きすぎます（30MBまで）。"))
     if data[:5] == b"%PDF-" or name.endswith(".pdf"):
-        text = _text_of_pdf(data)
+        text, origin = _text_of_pdf(data), TextOrigin.PDF
     elif name.endswith((".html", ".htm")) or data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
         parser = _TextOfHTML()
         parser.feed(_decode(data))
         parser.close()
-        text = parser.text()
+        text, origin = parser.text(), TextOrigin.HTML
     elif name.endswith((".txt", ".text", ".md")) or not name:
-        text = _decode(data)
+        text, origin = _decode(data), TextOrigin.FILE
     else:
         raise SourceFileError(_("読み取れる形式ではありません。テキスト（.txt）、PDF、HTML のどれかにしてください。"))
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise SourceFileError(_("ファイルから本文を読み取れませんでした（画像だけのPDFなど）。本文を貼り付けてください。"))
-    return text
+    return SourceFile(text, origin.value)
+
+
+def text_of_upload(name: str, data: bytes) -> str:
+    """The text of an uploaded .txt, .pdf or .html file, with LF line endings."""
+    return read_upload(name, data).text
 
 
 def _text_of_pdf(data: bytes) -> str:

@@ -41,7 +41,7 @@ from .meetings import Meeting, MeetingDocument, Participation
 from .people import Organization, Person, Post, Tenure
 from .registry import CITABLE, SOURCES, Entry
 from .revisions import Revision
-from .sources import Source
+from .sources import Source, TextOrigin
 from .versioning import RegistryVersion
 
 # Every curated model, sources first and citations last.
@@ -89,6 +89,7 @@ __all__ = [
     "Source",
     "Status",
     "Tenure",
+    "TextOrigin",
     "english_active",
     "is_public",
     "public",

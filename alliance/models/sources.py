@@ -21,9 +21,10 @@ from .base import (
 
 _SPACE = re.compile(r"\s+")
 _INK = re.compile(r"\S")
-# Japanese characters a PDF conversion split with a space ("基 づき"): joined for display.
-_JA = "\u3005\u3040-\u30ff\u3400-\u9fff\uff01-\uff60\u3001-\u3003\u300c-\u301f"
-_SPLIT_JA = re.compile(f"(?<=[{_JA}])[ \\t\u3000]+(?=[{_JA}])")
+# A run of whitespace with a line break in it; the characters between which a line break
+# of a hard-wrapped text stands for nothing (Japanese is written without spaces).
+_LINE_BREAKS = re.compile(r"[^\S\n]*\n\s*")
+_JA = re.compile("[\u3005\u3040-\u30ff\u3400-\u9fff\uff01-\uff60\u3001-\u3003\u300c-\u301f]")
 
 
 def squeeze(text: str) -> str:
@@ -32,10 +33,22 @@ def squeeze(text: str) -> str:
     return _SPACE.sub("", text)
 
 
-def for_display(text: str) -> str:
-    """Text as a reader should see it: spaces a PDF conversion put between Japanese
-    characters taken out (the stored text is left as it is)."""
-    return _SPLIT_JA.sub("", text)
+def one_line(text: str, *, hard_wrapped: bool = False) -> str:
+    """``text`` on one line, for a message. Only line breaks go, each as one space; in a
+    ``hard_wrapped`` text (converted from a PDF, whose lines end where the page's did), a
+    line break between two Japanese characters with no space beside it is taken out, as
+    it stands inside a word or a sentence. Every space is kept as it is stored: a space
+    between words is the author's (「氏名 役職」, 「　」) and is never dropped."""
+
+    def unbroken(match):
+        run = match.group()
+        spaces = run.replace("\n", "")
+        if spaces:
+            return spaces
+        before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
+        return "" if hard_wrapped and _JA.match(before) and _JA.match(after) else " "
+
+    return _LINE_BREAKS.sub(unbroken, text).strip()
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,9 @@ class QuoteMatch:
 class SourceText:
     """A source's text, indexed once for finding many quotes in it."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, *, hard_wrapped: bool = False):
         self.text = text
+        self.hard_wrapped = hard_wrapped
         self.positions = [m.start() for m in _INK.finditer(text)]
         self.flat = "".join(text[i] for i in self.positions)
 
@@ -79,9 +93,28 @@ class SourceText:
     def passage(self, match: QuoteMatch, around: int = 40) -> str:
         """The text around a match, for an editor to compare with the quote."""
         start, end = max(0, match.start - around // 2), min(len(self.text), match.end + around)
-        return for_display(" ".join(self.text[start:end].split()))
+        return one_line(self.text[start:end], hard_wrapped=self.hard_wrapped)
 
 # --- sources -------------------------------------------------------------------
+
+
+class TextOrigin(models.TextChoices):
+    """How a source's stored text was obtained: what a reader is told of it."""
+
+    PDF = "pdf", _("PDFから変換した本文")
+    HTML = "html", _("ウェブページの本文")
+    FILE = "txt", _("テキストファイルの本文")
+    PASTED = "pasted", _("編集者が貼り付けた本文")
+
+
+# What the public page says of a text, by how it was obtained. PDF and HTML conversions
+# break lines (and, from a PDF, words) where the original did not.
+TEXT_ORIGIN_NOTES = {
+    TextOrigin.PDF: _("PDFから変換した本文です。改行や空白は原文と異なることがあります。"),
+    TextOrigin.HTML: _("ウェブページの本文です。改行や空白は原文の表示と異なることがあります。"),
+    TextOrigin.FILE: _("テキストファイルの本文です。"),
+    TextOrigin.PASTED: _("編集者が貼り付けた本文です。"),
+}
 
 
 class Source(Publishable):
@@ -120,6 +153,17 @@ class Source(Publishable):
         blank=True,
         help_text=_("資料の全文。引用はこの本文と照合され、公開の資料ページに引用箇所を示して表示されます。"),
     )
+    text_origin = models.CharField(
+        _("本文の入手方法"),
+        max_length=8,
+        choices=TextOrigin.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "本文をどう得たか。公開の資料ページに表示します。本文を貼り付けるかファイルから読み込むと自動で設定されます。"
+            "PDFから写した本文を貼り付けたときは「PDFから変換した本文」を選んでください。"
+        ),
+    )
 
     history = HistoricalRecords()
     objects = SlugKeyManager.from_queryset(RecordQuerySet)()
@@ -140,12 +184,27 @@ class Source(Publishable):
     def natural_key(self):
         return (self.slug,)
 
+    @property
+    def text_origin_note(self) -> str:
+        """What the public page tells a reader of the text ("" when nothing is recorded)."""
+        return TEXT_ORIGIN_NOTES.get(self.text_origin, "")
+
     @cached_property
     def indexed_text(self) -> SourceText:
-        return SourceText(self.text)
+        return SourceText(self.text, hard_wrapped=self.text_origin == TextOrigin.PDF)
 
     def locate(self, quote: str) -> QuoteMatch | None:
         """Where ``quote`` is in the text, whitespace aside (None when there is no text)."""
         return self.indexed_text.locate(quote)
+
+    def span_of(self, citation) -> tuple[int, int] | None:
+        """Where a citation of this source stands in the text: at its anchor while the text
+        there still reads the quote (the intake's quotes, picked from the text), else where
+        the quote is found, whitespace aside; None when it is not in the text."""
+        start, end = citation.quote_start, citation.quote_end
+        if start is not None and end is not None and self.text[start:end] == citation.quote:
+            return start, end
+        match = self.locate(citation.quote)
+        return (match.start, match.end) if match is not None and match.found else None
 
 

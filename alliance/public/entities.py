@@ -113,7 +113,7 @@ class AgreementEntity(Entity):
     }
     default_sort = "signed"
     coverage = _(
-        "5つの資料に名前が出る協定・文書だけを収めています（日米間のすべての協定ではありません）。"
+        "出典資料に名前が出る協定・文書だけを収めています（日米間のすべての協定ではありません）。"
         "効力は記録された日付と「置き換える」関係から判断し、発効・終了の記録がなければ「不明」としています。"
     )
 
@@ -207,7 +207,7 @@ class BodyEntity(Entity):
         "-established": Sort(_("設置日（新しい順）"), "established_date", descending=True, undated_last=True),
     }
     default_sort = "name"
-    coverage = _("5つの資料に記載された協議体・会議の形式だけを収めています。")
+    coverage = _("出典資料に記載された協議体・会議の形式だけを収めています。")
 
     def base_queryset(self):
         return self.public().select_related("parent")
@@ -460,7 +460,7 @@ class MeetingEntity(Entity):
         "name": Sort(_("名称"), "name_sort", english="name_sort_en"),
     }
     default_sort = "-date"
-    coverage = _("5つの資料に記載された会議だけを収めています。開かれたすべての「2+2」や首脳会談ではありません。")
+    coverage = _("出典資料に記載された会議だけを収めています。開かれたすべての「2+2」や首脳会談ではありません。")
 
     def base_queryset(self):
         return self.public().select_related("body")
@@ -961,7 +961,7 @@ class ExportOnly(Entity):
 
 
 class TenureEntity(ExportOnly):
-    """A person in a post, as the sources show them: the first and last days the five texts
+    """A person in a post, as the sources show them: the first and last days the sources
     show the person in the post (not a term of office)."""
 
     name = "tenure"
@@ -1089,14 +1089,13 @@ def public_record_url(citation) -> str:
 def quote_segments(source, citations):
     """The source's text cut into runs, each either plain or a quote (quotes that overlap
     are marked as one run, with an anchor for each), and the citations whose quote is not
-    in the text."""
-    from ..models.sources import for_display
-
+    in the text. The runs are the stored text itself, character for character: no space
+    or line break is taken out for display."""
     placed, unplaced = [], []
     for citation in citations:
-        match = source.locate(citation.quote)
-        if match is not None and match.found:
-            placed.append((match.start, match.end, citation))
+        span = source.span_of(citation)
+        if span is not None:
+            placed.append((*span, citation))
         else:
             unplaced.append(citation)
     placed.sort(key=lambda item: (item[0], -item[1]))
@@ -1110,11 +1109,11 @@ def quote_segments(source, citations):
     segments, at, text = [], 0, source.text
     for start, end, quoted in runs:
         if start > at:
-            segments.append({"text": for_display(text[at:start]), "citations": []})
-        segments.append({"text": for_display(text[start:end]), "citations": quoted})
+            segments.append({"text": text[at:start], "citations": []})
+        segments.append({"text": text[start:end], "citations": quoted})
         at = end
     if at < len(text):
-        segments.append({"text": for_display(text[at:]), "citations": []})
+        segments.append({"text": text[at:], "citations": []})
     return segments, unplaced
 
 

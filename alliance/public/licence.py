@@ -1,7 +1,8 @@
 """The licence of the registry's own work: the compilation (its selection, arrangement,
 keys, English renderings and descriptions) under CC BY 4.0. Each source keeps its own
-terms (the Japanese government's standard terms of use for the five seed texts), stated
-beside it wherever the licence is: pages, datapackage.json, the OpenAPI description."""
+terms (the seed's texts: the Japanese government's standard terms of use), stated beside
+it wherever the licence is: pages, datapackage.json, the OpenAPI description. Nothing here
+counts or names the sources: the registry adds them."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -11,5 +12,5 @@ URL = "https://creativecommons.org/licenses/by/4.0/"
 NAME = "CC BY 4.0"
 STATEMENT = _(
     "レジストリの編集（記録の選択・構成、キー、英語の表記・説明）は CC BY 4.0 で提供します。"
-    "引用した資料の文言と事実は、それぞれの資料の利用条件（5つの資料は政府標準利用規約）に従います。"
+    "引用した資料の文言と事実は、資料ごとに示した利用条件に従います。"
 )

@@ -138,7 +138,8 @@ def entity_params(request):
 @public_page
 def home(request):
     counts = [(entity, entity.verbose_name_plural, entity.public().count()) for entity in LISTS.values()]
-    sources = Source.objects.published().defer("text").order_by("year", "slug")
+    # One query gives the table and the number the coverage sentence states.
+    sources = list(Source.objects.published().defer("text").order_by("year", "slug"))
     context = {"counts": counts, "sources": sources, "feed_href": reverse("alliance:feed")}
     return render(request, "alliance/home.html", context)
 

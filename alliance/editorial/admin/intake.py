@@ -12,14 +12,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ...models import Body, Changeset, Citation, Meeting, Organization, Person, Post, Side
+from ...models import Body, Changeset, Citation, Meeting, Organization, Person, Post, Side, TextOrigin
 from .. import changesets
 from ..forms import PartialDateFormField
 from ..intake.anchoring import describe
 from ..intake.highlight import highlighted
 from ..intake.reader import read
 from ..intake.save import intake_save
-from ..sourcetext import SourceFileError, text_of_upload
+from ..sourcetext import SourceFileError, read_upload
 from .base import listed
 
 
@@ -38,11 +38,14 @@ class IntakeTextForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("text_file")
+        cleaned["text_origin"] = TextOrigin.PASTED
         if upload:
             try:
-                cleaned["text"] = text_of_upload(upload.name, upload.read())
+                from_file = read_upload(upload.name, upload.read())
             except SourceFileError as exc:
                 self.add_error("text_file", str(exc))
+            else:
+                cleaned["text"], cleaned["text_origin"] = from_file.text, from_file.origin
         cleaned["text"] = _lf(cleaned.get("text"))
         if not cleaned["text"] and not self.errors:
             raise ValidationError(_("本文を貼り付けるか、ファイルを選んでください。"))
@@ -80,6 +83,8 @@ class IntakeConfirmForm(forms.Form):
     """Step 2: what was read, for the editor to confirm or correct."""
 
     text = forms.CharField(widget=forms.HiddenInput, strip=False)
+    # How the text came in (step 1: pasted, or the kind of file read), kept for the source.
+    text_origin = forms.ChoiceField(choices=TextOrigin.choices, widget=forms.HiddenInput, required=False)
     url = forms.URLField(widget=forms.HiddenInput, required=False, assume_scheme="https")
     title_ja = forms.CharField(label=_("資料の題名"), max_length=300)
     title_en = forms.CharField(label=_("題名（英語）"), max_length=300, required=False)
@@ -160,7 +165,7 @@ def _anchor_of(text, start, end):
     return describe(text, start, end).as_dict() if end > start else {}
 
 
-def proposal_initial(proposal, url=""):
+def proposal_initial(proposal, url="", text_origin=TextOrigin.PASTED):
     """The confirm forms' initial values from what the reader proposed."""
     text = proposal.text
     meeting_quote = {}
@@ -170,7 +175,7 @@ def proposal_initial(proposal, url=""):
             break
     existing = proposal.existing_meeting
     initial = {
-        "text": text, "url": url, "title_ja": proposal.title,
+        "text": text, "text_origin": text_origin, "url": url, "title_ja": proposal.title,
         "publisher_ja": Organization.objects.filter(pk=proposal.publisher_id).values_list("name_ja", flat=True).first() or "",
         "issued": proposal.issued,
         "existing": existing.pk if existing else None,
@@ -218,7 +223,7 @@ class IntakeViews:
         form = IntakeTextForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             proposal = read(form.cleaned_data["text"])
-            initial, rows = proposal_initial(proposal, form.cleaned_data.get("url", ""))
+            initial, rows = proposal_initial(proposal, form.cleaned_data.get("url", ""), form.cleaned_data["text_origin"])
             confirm = IntakeConfirmForm(initial=initial)
             formset = AttendeeFormSet(initial=rows, prefix="attendee")
             return self.confirm_page(request, confirm, formset, proposal.text, proposal=proposal)
@@ -245,7 +250,8 @@ class IntakeViews:
             try:
                 changeset = intake_save(
                     user=request.user,
-                    source={"text": data["text"], "title_ja": data["title_ja"], "title_en": data["title_en"],
+                    source={"text": data["text"], "text_origin": data["text_origin"] or TextOrigin.PASTED,
+                            "title_ja": data["title_ja"], "title_en": data["title_en"],
                             "publisher_ja": data["publisher_ja"], "issued": data["issued"], "url": data["url"]},
                     meeting={**data, "existing": data.get("existing")},
                     attendees=rows,

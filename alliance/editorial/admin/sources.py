@@ -34,7 +34,7 @@ class SourceAdmin(RegistryAdmin):
     }
     fieldsets = (
         (None, {"fields": (("title_ja", "title_en"), ("publisher_ja", "publisher_en"), ("issued", "year"), "edition", "slug", "status")}),
-        (_("本文"), {"fields": ("url", "text", "text_file", "part", "part_en", "licence", "licence_en")}),
+        (_("本文"), {"fields": ("url", "text", "text_file", "text_origin", "part", "part_en", "licence", "licence_en")}),
         (_("シードデータ"), {"fields": ("file_name",), "classes": ("collapse",)}),
     )
 

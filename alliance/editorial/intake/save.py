@@ -22,6 +22,7 @@ from ...models import (
     Source,
     Status,
     Tenure,
+    TextOrigin,
 )
 from .. import locking
 from ..forms import suggest_slug
@@ -81,7 +82,8 @@ def intake_save(*, user, source: dict, meeting: dict, attendees: list[dict]) -> 
     with transaction.atomic():
         src = Source(
             title_ja=source["title_ja"], title_en=source.get("title_en", ""), publisher_ja=source["publisher_ja"],
-            publisher_en=source.get("publisher_en", ""), url=source.get("url", ""), text=text, status=Status.DRAFT,
+            publisher_en=source.get("publisher_en", ""), url=source.get("url", ""), text=text,
+            text_origin=source.get("text_origin") or TextOrigin.PASTED, status=Status.DRAFT,
         )
         src.issued = source.get("issued")
         src.year = src.issued.start.year if src.issued else None
