@@ -425,7 +425,13 @@ def meeting_title_sql():
     session_ja = "CASE WHEN m.session_number IS NOT NULL AND strpos(m.name_ja, '第' || m.session_number || '回') = 0 THEN '第' || m.session_number || '回' END"
     date_ja = "alliance_partial_date_ja(m.start_date, NULLIF(m.start_precision, ''), m.start_qualifier)"
     extra_ja = f"concat_ws('、', {session_ja}, {date_ja}, NULLIF(m.place_ja, ''))"
-    composed_ja = f"m.name_ja || CASE WHEN {extra_ja} <> '' THEN '（' || {extra_ja} || '）' ELSE '' END"
+    # A name that ends in its own parentheses (日米安全保障協議委員会（「2+2」）) takes the rest
+    # inside them, not in a second pair, as Meeting.title does.
+    composed_ja = (
+        f"CASE WHEN {extra_ja} = '' THEN m.name_ja "
+        f"WHEN right(m.name_ja, 1) = '）' THEN left(m.name_ja, -1) || '、' || {extra_ja} || '）' "
+        f"ELSE m.name_ja || '（' || {extra_ja} || '）' END"
+    )
     ordinal = (
         "m.session_number || CASE WHEN mod(m.session_number, 100) BETWEEN 10 AND 20 THEN 'th' "
         "WHEN mod(m.session_number, 10) = 1 THEN 'st' WHEN mod(m.session_number, 10) = 2 THEN 'nd' "
