@@ -108,7 +108,7 @@ CURSORS = [
 SLUG = "^[-a-zA-Z0-9_]+$"
 
 
-def refused(entity, params) -> list[str]:
+def refused(entity, params, paged=False) -> list[str]:
     """What this document refuses in a query string: a value of a parameter declared with
     choices (``enum``: the kinds, levels, sides, sorts …) that is none of them, and a
     value of a day (``format: date``: in_force_on, active_on) that cannot be read as one.
@@ -116,10 +116,20 @@ def refused(entity, params) -> list[str]:
     out would hold other rows than asked for. A list page shows it as a notice and
     ignores it. A value of a free-text parameter (a search, a slug, a period's end, a
     cursor) is the reader's to choose: one that names nothing is ignored with a notice
-    (the JSON's ``notices``)."""
+    (the JSON's ``notices``). A JSON page (``paged``) refuses a ``limit`` that is not one
+    whole number from 1 to MAX_PAGE_SIZE: a program asking for 1,000 rows a page must not
+    be given 500 and take it for the whole (the list page cuts it with a notice)."""
     from .engine import BadValue, parse_day
 
     out = []
+    limits = params.getlist("limit") if paged else []
+    if len(limits) > 1:
+        out.append(_("limit は一つだけ指定してください。"))
+    for value in limits:
+        if not (value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= MAX_PAGE_SIZE):
+            out.append(
+                _("「%(value)s」は limit に使えません（1〜%(max)s の整数）。") % {"value": value[:40], "max": MAX_PAGE_SIZE}
+            )
     for parameter in list_parameters(entity):
         schema, name = parameter["schema"], parameter["name"]
         for value in params.getlist(name):
@@ -139,9 +149,15 @@ def refused(entity, params) -> list[str]:
 # Every operation may answer 400: a value outside a parameter's choices (see refused), or
 # a NUL character anywhere in the query string (alliance.middleware.RejectNulMiddleware).
 BAD_REQUEST = {
-    "description": "a parameter's value is not one of its choices or not a day, or the query string holds a NUL character",
+    "description": "a parameter's value is not one of its choices, not a day or (limit) not a whole number in range, "
+    "or the query string holds a NUL character",
     "content": {"text/plain": {"schema": {"type": "string"}}},
 }
+
+
+# A request line longer than the server reads (gunicorn's limit_request_line, 4,094 bytes)
+# is refused before the registry sees it.
+URI_TOO_LONG = {"description": "the request line (the path and query string) is longer than 4,094 bytes"}
 
 
 def path_of(name, *args) -> str:
@@ -279,6 +295,10 @@ def document() -> dict:
                     },
                 }
             }
+    for operations in paths.values():
+        for operation in operations.values():
+            if operation.get("parameters"):
+                operation["responses"].setdefault("414", URI_TOO_LONG)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -242,8 +242,10 @@ class ExportView(ListParams, EntityView):
     parameter's choices) is answered 400 with what was wrong, as the description declares;
     otherwise ``export`` answers with the list's state."""
 
+    paged = False  # a page of rows with a ``limit`` (the JSON), not the whole list
+
     def get(self, request):
-        refused = openapi.refused(self.declaration, request.GET)
+        refused = openapi.refused(self.declaration, request.GET, paged=self.paged)
         if refused:
             return HttpResponseBadRequest("\n".join(refused) + "\n", content_type="text/plain; charset=utf-8")
         entity = self.declaration.choose(request.GET.get("fields"))
@@ -271,6 +273,8 @@ JSON_OPTIONS = {"ensure_ascii": False}
 class PublicJsonView(ExportView):
     """One page of the current list as JSON: the same filters, search, sort and cursors as
     the page; its rows carry the CSV's columns, with the count, facets and page links."""
+
+    paged = True
 
     def export(self, request, entity, state):
         rows, next_cursor, prev_cursor = state.page()
