@@ -56,6 +56,8 @@ logger = logging.getLogger("alliance.warming")
 CHANNEL = "alliance_registry_version"
 # How long a round waits, before each page, for this process's readers to be answered.
 YIELD_SECONDS = 1.0
+# How long after a notification a round begins.
+SETTLE_SECONDS = 0.1
 
 
 class ReaderCount:
@@ -335,8 +337,13 @@ class Warmer:
             if self.stopping.is_set():
                 break
             self.wake.clear()
+            prime = self.prime
+            if not prime:
+                # A reader who asked at the instant of the commit is let in first (the round
+                # yields to requests in flight), and a burst of edits makes one round.
+                self.stopping.wait(SETTLE_SECONDS)
             expected, self.expected = self.expected, None
-            prime, self.prime = self.prime, False
+            self.prime = False
             try:
                 warm(expected, prime=prime)
             except Exception:  # never let a warming error end the thread or the worker
