@@ -24,10 +24,11 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Warm and prime the worker before it takes a request, within DJANGO_WARM_START_SECONDS
-    and half of gunicorn's --timeout (the worker's heartbeat is kept), then warm the default
-    pages in a background thread after every data-version bump
-    (alliance/public/warming.py); DJANGO_WARM_PAGES=0 turns it off."""
+    """Start warming (alliance/public/warming.py): the worker serves at once while a
+    background thread primes it and then warms the default pages after every data-version
+    bump, yielding to readers. DJANGO_WARM_START_SECONDS above 0 makes this hook wait for
+    the first round (within it and half of gunicorn's --timeout, the heartbeat kept)
+    before the worker serves; DJANGO_WARM_PAGES=0 turns warming off."""
     try:
         from django.conf import settings
 

@@ -375,9 +375,10 @@ LOGGING = {
 # (https behind the TLS redirect), else for DJANGO_SITE_URL's host, else for the concrete
 # names in ALLOWED_HOSTS.
 WARM_PAGES = env_bool("DJANGO_WARM_PAGES", True)
-# How long a worker may warm and prime itself before it takes its first request (at most
-# half of gunicorn's --timeout); 0 warms in the background instead.
-WARM_START_SECONDS = float(os.environ.get("DJANGO_WARM_START_SECONDS", "5"))
+# 0 (the default): a new worker serves at once and warms and primes itself in the
+# background, yielding to readers. Above 0: how long a worker may warm and prime itself
+# before it takes its first request (at most half of gunicorn's --timeout).
+WARM_START_SECONDS = float(os.environ.get("DJANGO_WARM_START_SECONDS", "0"))
 WARM_HOSTS = env_list("DJANGO_WARM_HOSTS", "")
 WARM_SCHEME = os.environ.get("DJANGO_WARM_SCHEME") or (
     "https" if PRODUCTION and globals().get("SECURE_SSL_REDIRECT") else "http"

@@ -3,6 +3,7 @@ in one pass, no prefetch a list does not show, and the default pages warmed into
 cache after each data-version bump and at worker start."""
 
 import importlib.util
+import threading
 import time
 from pathlib import Path
 
@@ -212,10 +213,89 @@ def load_gunicorn_conf():
     return conf
 
 
+class QuietWorker:
+    timeout = 120
+
+    @staticmethod
+    def notify():
+        pass
+
+    class log:
+        @staticmethod
+        def exception(*args):
+            raise AssertionError(args)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_is_warmed_and_primed_before_the_hook_returns_with_its_heartbeat_kept(synth, warming_on):
-    """The worker takes its first request only after the hook returns: by then the default
-    pages are cached and what a reader follows from them has run in this process."""
+def test_a_new_worker_serves_at_once_and_primes_itself_in_the_background(synth, warming_on, monkeypatch):
+    """A reader who arrives while a worker starts waits for his own request only: the hook
+    returns while the first round is still rendering (it used to wait for the round, 3 s
+    and more at 100,000 meetings), and the round then primes the process all the same."""
+    from alliance.public import warming
+
+    held, entered = threading.Event(), threading.Event()
+    real = warming.warm
+
+    def slow_warm(*args, **kwargs):
+        entered.set()
+        held.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(warming, "warm", slow_warm)
+    hook = threading.Thread(target=load_gunicorn_conf().post_worker_init, args=(QuietWorker(),))
+    hook.start()
+    hook.join(3)
+    try:
+        assert not hook.is_alive(), "the hook waited for the first round before letting the worker serve"
+        assert entered.wait(10), "the first round started in the background"
+    finally:
+        held.set()
+        hook.join(30)
+    assert warming_on._warmer.wait_idle(120)
+    for path in ("/meetings/", "/en/meetings/"):
+        assert cached(path), path
+        for link in warming_on.followed_links(cached_content(path)):
+            assert cached(path + link), path + link
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_warmer_yields_to_a_reader_in_flight(db, warming_on):
+    """While a reader's request is in flight in the process (counted by the WSGI wrapper
+    until the server closes the response, a streamed body's last byte included), the
+    warmer renders nothing; once it is answered, the warmer goes on."""
+    from alliance.public.warming import ReaderCount, readers_in_flight
+
+    def streaming_app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return iter([b"a", b"b"])
+
+    app = ReaderCount(streaming_app)
+    response = app({}, lambda *args: None)
+    assert readers_in_flight() == 1
+    assert b"".join(response) == b"ab" and readers_in_flight() == 1, "in flight until closed"
+    try:
+        warmer = warming_on.start()
+        time.sleep(0.6)
+        assert not cached("/meetings/"), "the warmer rendered a page while a reader waited"
+    finally:
+        response.close()
+        response.close()  # a second close counts once
+    assert readers_in_flight() == 0
+    assert warmer.wait_idle(60) and cached("/meetings/")
+    failing = ReaderCount(lambda environ, start_response: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        failing({}, lambda *args: None)
+    assert readers_in_flight() == 0, "a request that raised is no longer in flight"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_start_budget_a_worker_is_warmed_and_primed_before_the_hook_returns_with_its_heartbeat_kept(
+    synth, warming_on, settings
+):
+    """DJANGO_WARM_START_SECONDS above 0: the worker takes its first request only after
+    the hook returns: by then the default pages are cached and what a reader follows from
+    them has run in this process."""
+    settings.WARM_START_SECONDS = 5
     beats = []
 
     class Worker:

@@ -14,18 +14,21 @@ worker runs two daemon threads, started by gunicorn's ``post_worker_init`` hook
   count and facets, through the ordinary request path into the cache — after each
   notification (notifications that arrive while it works are folded into one more round).
 
-At worker start the first round runs before the worker takes its first request: the
-hook waits for it (it runs in a thread of its own) within a budget
-(``DJANGO_WARM_START_SECONDS``, and at most gunicorn's worker timeout, which gunicorn
-sets to half its ``--timeout``), keeping the worker's heartbeat, so that a reader never
-shares the worker's CPU with it. That round also *primes* the process: after the default
-pages it follows from each what a reader follows (the next page, the first link of each
-facet, the first sort, a search over a period) and renders each anew, its count and
-facets included, even where the cache has them (a shared cache outlives the worker), so
-templates, translations, code paths and the pooled connection's catalog caches are warm
-before the first reader comes. While new workers warm nobody is served by them: a
-reload (HUP) pauses serving for up to the budget; USR2 (a new master beside the old)
-does not.
+At worker start the worker serves at once: a reader who arrives while it starts waits
+for nothing but the request itself. The first round runs in the background and also
+*primes* the process: after the default pages it follows from each what a reader follows
+(the next page, the first link of each facet, the first sort, a search over a period)
+and renders each anew, its count and facets included, even where the cache has them (a
+shared cache outlives the worker), so templates, translations, code paths and the pooled
+connection's catalog caches are warm for the readers who come next.
+
+Every round **yields to readers**: before each page (and before its garbage collection)
+it waits while a reader's request is in flight in this process (``ReaderCount``, the
+WSGI application's wrapper in config/wsgi.py), at most ``YIELD_SECONDS`` a page, so a
+reader does not share the worker's CPU with the warmer and a worker that is never idle
+still warms. ``DJANGO_WARM_START_SECONDS`` above 0 brings back the older shape: the hook
+waits for the first round (in a thread of its own, within that budget and gunicorn's
+worker timeout, the worker's heartbeat kept) before the worker takes a request.
 
 A shared-cache lock (``cache.add`` on the version) lets only one process warm a given
 version when the cache is shared; with a per-process cache each process warms its own.
@@ -51,6 +54,78 @@ from django.db import connections
 logger = logging.getLogger("alliance.warming")
 
 CHANNEL = "alliance_registry_version"
+# How long a round waits, before each page, for this process's readers to be answered.
+YIELD_SECONDS = 1.0
+# How long after a notification a round begins.
+SETTLE_SECONDS = 0.1
+
+
+class ReaderCount:
+    """A WSGI application's wrapper that counts the requests in flight in this process,
+    from the call until the server closes the response (a streamed CSV is in flight until
+    its last byte): the warmer waits while any is (``wait_for_readers``). Requests the
+    warmer makes itself go through Django's test client, not through this wrapper."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        _readers_begin()
+        try:
+            response = self.application(environ, start_response)
+        except BaseException:
+            _readers_end()
+            raise
+        return _Closing(response)
+
+
+class _Closing:
+    def __init__(self, response):
+        self.response = response
+        self.closed = False
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            close = getattr(self.response, "close", None)
+            if close is not None:
+                close()
+        finally:
+            _readers_end()
+
+
+_readers = 0
+_no_readers = threading.Condition()
+
+
+def _readers_begin():
+    global _readers
+    with _no_readers:
+        _readers += 1
+
+
+def _readers_end():
+    global _readers
+    with _no_readers:
+        _readers -= 1
+        if _readers == 0:
+            _no_readers.notify_all()
+
+
+def readers_in_flight() -> int:
+    return _readers
+
+
+def wait_for_readers(timeout: float = YIELD_SECONDS) -> bool:
+    """Wait until no reader's request is in flight in this process, at most ``timeout``
+    seconds; True when none is."""
+    with _no_readers:
+        return _no_readers.wait_for(lambda: _readers == 0, timeout)
 LOCK_SECONDS = 300
 REPLICA_WAIT_SECONDS = 5.0
 # How long past its budget a worker waits for its first round to finish its last page.
@@ -147,6 +222,7 @@ def warm(expected: int | None = None, prime: bool = False, deadline: float | Non
     def get(client, url, secure, anew=False):
         if deadline is not None and time.monotonic() > deadline:
             raise RoundEnds
+        wait_for_readers()  # a reader first
         response = client.get(url, secure=secure, **({RENDER_ANEW: True} if anew else {}))
         if response.status_code == 302 and response["Location"].startswith("/"):
             # The primer's period on a list without one: the page without what it does not read.
@@ -191,6 +267,7 @@ def collect_garbage(freeze=False):
     otherwise fall in the next reader's request (10 ms and more in a worker's heap), so
     the warmer makes it here. After the worker-start round, ``freeze`` moves everything
     alive (the code, templates and catalogs, loaded for good) out of the collector's way."""
+    wait_for_readers()
     gc.collect()
     if freeze:
         gc.freeze()
@@ -260,15 +337,20 @@ class Warmer:
             if self.stopping.is_set():
                 break
             self.wake.clear()
+            prime = self.prime
+            if not prime:
+                # A reader who asked at the instant of the commit is let in first (the round
+                # yields to requests in flight), and a burst of edits makes one round.
+                self.stopping.wait(SETTLE_SECONDS)
             expected, self.expected = self.expected, None
-            prime, self.prime = self.prime, False
+            self.prime = False
             try:
                 warm(expected, prime=prime)
             except Exception:  # never let a warming error end the thread or the worker
                 logger.exception("warming the default pages failed")
             finally:
                 connections.close_all()  # this thread's own connections (back to the pool)
-                collect_garbage()
+                collect_garbage(freeze=prime)  # after the worker-start round: what it loaded is kept
             if not self.wake.is_set():
                 self.idle.set()
 
@@ -307,9 +389,10 @@ _lock = threading.Lock()
 
 
 def start(listen=True, budget: float = 0.0, tick=None) -> Warmer | None:
-    """Start this process's warmer (once); called by gunicorn's post_worker_init hook,
-    which gives the worker-start round ``budget`` seconds to run before the worker serves
-    (0: in the background) and its heartbeat as ``tick``."""
+    """Start this process's warmer (once); called by gunicorn's post_worker_init hook.
+    With ``budget`` 0 (the default) the worker-start round runs in the background and the
+    worker serves at once; above 0 the hook waits for that round, at most ``budget``
+    seconds, calling ``tick`` (the worker's heartbeat) meanwhile."""
     global _warmer
     if not enabled():
         return None
