@@ -116,6 +116,15 @@ def test_an_imported_meeting_gets_the_names_the_guided_form_gives(client, publis
     assert imported.slug == "acg-2026-03-04" and guided.slug == "acg2-2026-03-04"
 
 
+def test_an_imported_person_known_only_in_japanese_gets_a_slug_as_the_intake_gives(client, publisher):
+    from alliance.models import Person
+
+    client.force_login(publisher)
+    _import(client, "person", "status,name_ja,country\r\ndraft,山田太郎,jp\r\ndraft,鈴木花子,jp\r\n")
+    slugs = sorted(Person.objects.filter(name_ja__in=["山田太郎", "鈴木花子"]).values_list("slug", flat=True))
+    assert len(slugs) == 2 and all(slug.startswith("person") for slug in slugs) and slugs[0] != slugs[1]
+
+
 # 6. History shows a partial date as written, not its stored first day and precision.
 def test_the_history_shows_a_changed_date_as_the_editor_wrote_it(client, publisher):
     from django.urls import reverse

@@ -42,4 +42,6 @@ def fill_blank_names(instance) -> None:
                 data[name] = None
         for name in _SLUG_VALUES:
             data[name] = getattr(instance, name, None)
-        instance.slug = suggest_slug(type(instance), data, instance)
+        # Nothing Latin to make one from (a person known only in Japanese): the model's
+        # name made unique, as the intake does, rather than a row refused for a blank slug.
+        instance.slug = fallback_slug(type(instance), data, instance, type(instance)._meta.model_name)
