@@ -179,3 +179,55 @@ def test_a_chunk_of_whole_records_with_no_line_break_in_a_cell_is_one_replace():
     assert not lines.inside
     assert lines.feed(b'"open\n') == b'"open\n' and lines.inside
     assert lines.feed(b'still",\n') == b'still",\r\n' and not lines.inside
+
+
+# --- the meetings' stored lines: COPY's text format, unescaped -------------------------------
+
+HARD_TEXT = ["", "a", "日米", "\\", "\\\\", "\\n", "\\.", "\t", "\r", "\n", "\r\n", "\b\f\v", "\x01\x02", '"q"', "a,b", "=1", "末尾\\"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(20))
+def test_copy_text_of_ready_lines_becomes_those_lines_with_crlf_however_the_chunks_fall(seed):
+    """What PostgreSQL's text format writes for any line, fed in chunks cut anywhere (an
+    escape split in two included), decodes to the line itself, each ended by CRLF."""
+    rng = random.Random(seed)
+    values = ["".join(rng.choice(HARD_TEXT) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 30))]
+    with connection.cursor() as cursor:
+        data = bytearray()
+        with cursor.cursor.copy("COPY (SELECT v FROM unnest(%s::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n) TO STDOUT", [values]) as copy:
+            for chunk in copy:
+                data += chunk
+    data = bytes(data)
+    expected = "".join(v + "\r\n" for v in values).encode()
+    for _ in range(10):
+        cuts = sorted(rng.sample(range(len(data) + 1), min(len(data) + 1, rng.randint(0, 12))))
+        chunks = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        lines = export.TextLines()
+        assert b"".join(lines.feed(chunk) for chunk in chunks) == expected
+        lines.close()
+
+
+def test_a_chunk_without_a_backslash_is_one_replace_and_a_cut_escape_waits():
+    lines = export.TextLines()
+    assert lines.feed(b'a,"b"\nc\n') == b'a,"b"\r\nc\r\n'
+    assert lines.feed(b'"x\\ny",\\\\') == b'"x\ny",\\'  # an escaped line feed stays a line feed
+    assert lines.feed(b"z\\") == b"z" and lines.held == b"\\"
+    assert lines.feed(b"t\n") == b"\t\r\n"
+    lines.close()
+
+
+@pytest.mark.django_db
+def test_the_quoting_function_quotes_as_copy_does():
+    """alliance_csv_quoted(v) is what COPY (FORMAT csv) writes for v in a row of several
+    columns: the stored lines are byte for byte the cells COPY wrote."""
+    values = [None, "\\.", *("".join(random.Random(i).choice(HARD_TEXT) for _ in range(i % 5)) for i in range(300))]
+    rows = "FROM unnest(%s::text[]) WITH ORDINALITY AS t(v, n)"
+    with connection.cursor() as cursor:
+        data = bytearray()
+        with cursor.cursor.copy(f"COPY (SELECT v, 'x' {rows} ORDER BY n) TO STDOUT WITH (FORMAT csv)", [values]) as copy:
+            for chunk in copy:
+                data += chunk
+        cursor.execute(f"SELECT string_agg(alliance_csv_quoted(v) || ',x' || chr(10), '' ORDER BY n) {rows}", [values])
+        (joined,) = cursor.fetchone()
+    assert joined.encode() == bytes(data)

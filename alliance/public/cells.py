@@ -71,6 +71,17 @@ SQL_FUNCTIONS = [
         SELECT CASE WHEN value ~ '{FORMULA_PATTERN}' THEN '''' || value ELSE value END
     $$
     """,
+    # A cell as PostgreSQL's COPY … (FORMAT csv) writes it: NULL as nothing, the empty
+    # string and any text with a comma, a quote or a line break quoted, its quotes doubled
+    # (copyto.c, CopyAttributeOutCSV). The meetings' stored CSV lines are made of these.
+    """
+    CREATE OR REPLACE FUNCTION alliance_csv_quoted(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN value IS NULL THEN ''
+            WHEN value = '' OR value ~ E'[",\\r\\n]' THEN '"' || replace(value, '"', '""') || '"'
+            ELSE value END
+    $$
+    """,
     # A partial date as PartialDate.iso(): ISO 8601 at its precision (1996, 2009-11,
     # 2017-04-25), FY2022 for a fiscal year, and its qualifier after a space (2025-03 end).
     """

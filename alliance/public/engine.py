@@ -633,6 +633,9 @@ class Entity:
         return ListState(self, params)
 
     chosen = False  # a copy narrowed to the columns a data user chose (``choose``)
+    # Whether csv_sql gives one ready CSV line per row (one text column) instead of one
+    # cell per column (export.stream has COPY write the line as it is).
+    csv_lines = False
     unknown_fields: tuple = ()
 
     def choose(self, raw) -> Entity:

@@ -530,12 +530,16 @@ class MeetingEntity(Entity):
     )
     # Attendees and documents: their labels are kept up to date on write by triggers, in
     # the table alliance_meeting_export (maintained.py), instead of aggregating 350,000
-    # attendees at request time. The same triggers store every row's CSV cells and JSON
-    # object from these columns, so the CSV and NDJSON read that one table (csv_sql,
-    # json_sql); XLSX's plain text is still computed here.
+    # attendees at request time. The same triggers store every row's CSV line and JSON
+    # object from these columns, so the CSV and NDJSON read a table each (csv_sql,
+    # json_sql); XLSX's plain text, and the CSV of chosen columns, are computed here.
     csv_from = f"""FROM sel JOIN alliance_meeting m ON m.id = sel.id
         LEFT JOIN alliance_body b ON b.id = m.body_id AND {published_sql("b")}
         LEFT JOIN alliance_meeting_export labels ON labels.meeting_id = m.id"""
+
+    @property
+    def csv_lines(self):
+        return not self.chosen
 
     def csv_sql(self):
         if self.chosen:  # some columns only: computed here, as the XLSX's are

@@ -5,10 +5,12 @@ documents and their slugs: names from six other tables, each shown only while pu
 Joining 350,000 attendees at request time, and guarding and formatting every cell of
 100,000 rows, made the export of 100,000 meetings four times slower than a COPY of the
 bare meeting table. So each meeting's export row is stored, ready to write: its related
-labels and every CSV cell in ``alliance_meeting_export``, its JSON object in
+labels in ``alliance_meeting_export``, its CSV line (every cell guarded, quoted as COPY
+quotes it, and joined) in ``alliance_meeting_export_csv``, its JSON object in
 ``alliance_meeting_export_json``, all computed by the entity's own column declarations
 (there is still one definition of a cell), all but the permalink (which depends on the
-request's host). The CSV reads the one table, the NDJSON the other.
+request's host). The CSV reads the lines, the NDJSON the objects, and a CSV or XLSX of
+some columns only computes its cells over the labels.
 
 The tables, their functions and triggers are installed after every migrate
 (``apps.sync_from_registry``), as the cell functions are, and not by a migration: a
@@ -39,6 +41,10 @@ from ..models.base import published_sql
 TABLE = "alliance_meeting_export"
 # The JSON objects apart: the CSV then reads half as many pages, and so does the NDJSON.
 JSON_TABLE = "alliance_meeting_export_json"
+# Each meeting's CSV line, but its permalink, ready to write: its cells guarded, quoted
+# as PostgreSQL's COPY quotes them and joined with commas. COPY then writes one column
+# verbatim instead of quoting 28 cells a row, which cost as much as the rest of the export.
+CSV_TABLE = "alliance_meeting_export_csv"
 
 # The labels of the meetings whose ids are in the array ``ids`` (no id twice): the same
 # text the export once joined at request time (an attendee's capacity in brackets after their name; the
@@ -140,7 +146,6 @@ def _cell(column) -> str:
 
 
 def _table_sql() -> list[str]:
-    cells = "".join(f",\n        {_cell(column)} text" for column in stored_columns()[0])
     return [
         f"""
         CREATE TABLE {TABLE} (
@@ -149,18 +154,19 @@ def _table_sql() -> list[str]:
             attendees text,
             attendees_en text,
             documents text,
-            document_slugs text{cells}
+            document_slugs text
         )
         """,
         f"CREATE TABLE {JSON_TABLE} (meeting_id bigint PRIMARY KEY, slug text NOT NULL, json text NOT NULL)",
+        f"CREATE TABLE {CSV_TABLE} (meeting_id bigint PRIMARY KEY, slug text NOT NULL, line text NOT NULL)",
     ]
 
 
-def _upsert(table, names) -> str:
+def _upsert(table, names, source="computed") -> str:
     """Only rows that changed are written: a no-op recompute leaves no dead rows."""
     rest = names[1:]
     return (
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM computed "
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {source} "
         f"ON CONFLICT (meeting_id) DO UPDATE SET {', '.join(f'{n} = EXCLUDED.{n}' for n in rest)} "
         f"WHERE ({', '.join(f'{table}.{n}' for n in rest)}) IS DISTINCT FROM ({', '.join(f'EXCLUDED.{n}' for n in rest)})"
     )
@@ -170,7 +176,8 @@ def _refresh_sql() -> str:
     """The export rows of the meetings whose ids are in ``ids``, upserted; the rows of
     meetings that no longer exist, deleted."""
     columns, _ = stored_columns()
-    names = ["meeting_id", "slug", "attendees", "attendees_en", "documents", "document_slugs", *[_cell(c) for c in columns]]
+    names = ["meeting_id", "slug", "attendees", "attendees_en", "documents", "document_slugs"]
+    line = "concat_ws(',', {})".format(", ".join(f"alliance_csv_quoted({_cell(c)})" for c in columns))
     # The same expressions the export once ran at request time, over the same aliases
     # (m the meeting, b its body, labels the labels above); the JSON object is left open
     # for the permalink (json_build_object writes ', ' between pairs and ' : ' in them).
@@ -197,6 +204,7 @@ def _refresh_sql() -> str:
         END IF;
         DELETE FROM {TABLE} WHERE meeting_id = ANY(ids) AND NOT EXISTS (SELECT FROM alliance_meeting m WHERE m.id = meeting_id);
         DELETE FROM {JSON_TABLE} WHERE meeting_id = ANY(ids) AND NOT EXISTS (SELECT FROM alliance_meeting m WHERE m.id = meeting_id);
+        DELETE FROM {CSV_TABLE} WHERE meeting_id = ANY(ids) AND NOT EXISTS (SELECT FROM alliance_meeting m WHERE m.id = meeting_id);
         -- Upserts, not delete-and-insert: two transactions recomputing the same meeting
         -- wait for each other instead of failing on the primary key.
         WITH labels AS MATERIALIZED ({LABELS_SQL}),
@@ -205,7 +213,9 @@ def _refresh_sql() -> str:
             FROM labels JOIN alliance_meeting m ON m.id = labels.meeting_id
             LEFT JOIN alliance_body b ON b.id = m.body_id AND {published_sql("b")}
         ),
-        json_rows AS ({_upsert(JSON_TABLE, ["meeting_id", "slug", "json"])})
+        lines AS (SELECT meeting_id, slug, {line} AS line FROM computed),
+        json_rows AS ({_upsert(JSON_TABLE, ["meeting_id", "slug", "json"])}),
+        csv_rows AS ({_upsert(CSV_TABLE, ["meeting_id", "slug", "line"], source="lines")})
         {_upsert(TABLE, names)};
     END $$
     """
@@ -265,7 +275,7 @@ REBUILD_SQL = f"""
     CREATE OR REPLACE FUNCTION alliance_meeting_export_rebuild() RETURNS void LANGUAGE plpgsql AS $$
     BEGIN
         -- A repair (or a flush): no row kept, none left dead.
-        TRUNCATE {TABLE}, {JSON_TABLE};
+        TRUNCATE {TABLE}, {JSON_TABLE}, {CSV_TABLE};
         PERFORM alliance_meeting_export_refresh(ARRAY(SELECT id FROM alliance_meeting));
     END $$
     """
@@ -299,14 +309,14 @@ def install(connection) -> bool:
         cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", [TABLE])
         (stored,) = cursor.fetchone()
         if stored != stamp:
-            cursor.execute(f"DROP TABLE IF EXISTS {TABLE}, {JSON_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {TABLE}, {JSON_TABLE}, {CSV_TABLE}")
             for sql in _table_sql():
                 cursor.execute(sql)
         for sql in functions_sql():
             cursor.execute(sql)
         if stored != stamp:
             cursor.execute("SELECT alliance_meeting_export_rebuild()")
-            cursor.execute(f"ANALYZE {TABLE}, {JSON_TABLE}")
+            cursor.execute(f"ANALYZE {TABLE}, {JSON_TABLE}, {CSV_TABLE}")
             cursor.execute(f"COMMENT ON TABLE {TABLE} IS '{stamp}'")
     return stored != stamp
 
@@ -315,7 +325,7 @@ def rebuild(connection):
     """Recompute every meeting's export row (a repair: the triggers keep them right)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT alliance_meeting_export_rebuild()")
-        cursor.execute(f"ANALYZE {TABLE}, {JSON_TABLE}")
+        cursor.execute(f"ANALYZE {TABLE}, {JSON_TABLE}, {CSV_TABLE}")
 
 
 def uninstall(connection):
@@ -324,18 +334,18 @@ def uninstall(connection):
             cursor.execute(f"DROP FUNCTION IF EXISTS {table}_export_rows() CASCADE")
         cursor.execute("DROP FUNCTION IF EXISTS alliance_meeting_export_rebuild()")
         cursor.execute("DROP FUNCTION IF EXISTS alliance_meeting_export_refresh(bigint[])")
-        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}, {JSON_TABLE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}, {JSON_TABLE}, {CSV_TABLE}")
 
 
 # --- what the export reads --------------------------------------------------------
 
 
 def csv_sql(entity) -> str:
-    """What follows "WITH sel AS (…)": the stored cells, and the permalink (its own SQL,
-    over the stored row aliased m, which has the meeting's slug)."""
-    columns, link = stored_columns(entity)
-    select = ",\n    ".join([*(f"m.{_cell(column)}" for column in columns), link.sql])
-    return f"\nSELECT\n    {select}\nFROM sel JOIN {TABLE} m ON m.meeting_id = sel.id\nORDER BY sel.ord"
+    """What follows "WITH sel AS (…)": each row's stored CSV line, its permalink cell (its
+    own SQL, over the stored row aliased m, which has the meeting's slug) appended, as
+    one column (export.stream writes it verbatim: Entity.csv_lines)."""
+    _, link = stored_columns(entity)
+    return f"\nSELECT m.line || ',' || alliance_csv_quoted({link.sql})\nFROM sel JOIN {CSV_TABLE} m ON m.meeting_id = sel.id\nORDER BY sel.ord"
 
 
 def json_sql(entity) -> str:
