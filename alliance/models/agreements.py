@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -28,6 +27,7 @@ from .base import (
     RecordQuerySet,
     SlugKeyManager,
     date_field,
+    detail_url,
     grams_index,
     name_basis_constraint,
     published_q,
@@ -203,7 +203,7 @@ class Agreement(Named):
         ]
 
     def get_absolute_url(self):
-        return reverse("alliance:agreement-detail", args=[self.slug])
+        return detail_url("alliance:agreement-detail", self.slug)
 
     def distinguishing_parts(self) -> list[str]:
         """What tells it apart from agreements of the same name: its kind and date."""

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -30,6 +29,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    detail_url,
     grams_index,
     name_basis_constraint,
     published_q,
@@ -153,7 +153,7 @@ class Body(Named):
         ]
 
     def get_absolute_url(self):
-        return reverse("alliance:body-detail", args=[self.slug])
+        return detail_url("alliance:body-detail", self.slug)
 
 
     def distinguishing_parts(self) -> list[str]:
@@ -278,7 +278,7 @@ class Seat(Record):
         return f"{self.body.name_ja} / {self.get_side_display()} / {self.member_label()}"
 
     def get_absolute_url(self):
-        return reverse("alliance:seat-detail", args=[self.slug])
+        return detail_url("alliance:seat-detail", self.slug)
 
     @property
     def member(self):

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -29,6 +28,7 @@ from .base import (
     RecordQuerySet,
     SlugKeyManager,
     date_field,
+    detail_url,
     grams_index,
     name_basis_constraint,
     search_index,
@@ -134,7 +134,7 @@ class Event(Named):
         ]
 
     def get_absolute_url(self):
-        return reverse("alliance:event-detail", args=[self.slug])
+        return detail_url("alliance:event-detail", self.slug)
 
     def clean(self):
         errors = check_not_before(self, "end", "start", _("終了日が開始日より前です。"))

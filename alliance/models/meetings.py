@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -30,6 +29,7 @@ from .base import (
     Side,
     SlugKeyManager,
     date_field,
+    detail_url,
     english_active,
     grams_index,
     name_basis_constraint,
@@ -167,7 +167,7 @@ class Meeting(Named):
         ]
 
     def get_absolute_url(self):
-        return reverse("alliance:meeting-detail", args=[self.slug])
+        return detail_url("alliance:meeting-detail", self.slug)
 
 
     @property

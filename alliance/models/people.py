@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.functions import Concat, Lower
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -30,6 +29,7 @@ from .base import (
     SlugKeyManager,
     active_on_q,
     date_field,
+    detail_url,
     english_sort_key,
     grams_index,
     name_basis_constraint,
@@ -90,7 +90,7 @@ class Organization(Named):
         indexes = [search_index("organization"), grams_index("organization")]
 
     def get_absolute_url(self):
-        return reverse("alliance:organization-detail", args=[self.slug])
+        return detail_url("alliance:organization-detail", self.slug)
 
     def clean(self):
         errors = check_not_before(self, "ended", "established", _("廃止日が設置日より前です。"))
@@ -125,7 +125,7 @@ class Post(Named):
         indexes = [search_index("post"), grams_index("post")]
 
     def get_absolute_url(self):
-        return reverse("alliance:post-detail", args=[self.slug])
+        return detail_url("alliance:post-detail", self.slug)
 
 
 
@@ -177,7 +177,7 @@ class Person(Names):
         ]
 
     def get_absolute_url(self):
-        return reverse("alliance:person-detail", args=[self.slug])
+        return detail_url("alliance:person-detail", self.slug)
 
     def distinguishing_parts(self) -> list[str]:
         """What tells people of one surname apart: country, and the posts they held with

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +16,7 @@ from .base import (
     RecordQuerySet,
     SlugKeyManager,
     date_field,
+    detail_url,
 )
 
 _SPACE = re.compile(r"\s+")
@@ -179,7 +179,7 @@ class Source(Publishable):
         return f"{self.title_ja} {self.part}".strip()
 
     def get_absolute_url(self):
-        return reverse("alliance:source-detail", args=[self.slug])
+        return detail_url("alliance:source-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

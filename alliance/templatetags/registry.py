@@ -1,7 +1,9 @@
 
 from django import template
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from alliance.models import public
 from alliance.models.base import english_active, needs_lang_ja
@@ -123,3 +125,27 @@ def url_breaks(url):
     host_end = url.find("/", url.find("//") + 2) + 1 if "//" in url else 0
     parts = ([url[:host_end]] if host_end else []) + re.findall(r"[^/]*/|[^/]+$", url[host_end:])
     return mark_safe("<wbr>".join(f'<span class="url-part">{escape(part)}</span>' for part in parts if part))
+
+
+@register.simple_tag
+def meeting_rows(rows):
+    """The meeting list's rows: the markup its template wrote, byte for byte (a test holds
+    them to it), written here because the template engine spent about 160 µs a row
+    resolving its fifteen variables, filters and tags, more than the page's SQL."""
+    labels = [conditional_escape(gettext(label)) for label in ("開催日", "会議", "協議体・形式", "場所")]
+    out = []
+    for m in rows:
+        start = m.start
+        when = f'<time datetime="{conditional_escape(start.iso()) if start is not None else ""}">{conditional_escape(pd(start))}</time>'
+        session = ""
+        if m.session_number and m.has_own_name:
+            session = ' <span class="muted">' + gettext("第%(n)s回") % {"n": conditional_escape(localize(m.session_number))} + "</span>"
+        b = visible(m.body)
+        body = f'<a href="{conditional_escape(b.get_absolute_url())}">{ja(b.abbreviation or b.name)}</a>' if b else ""
+        out.append(
+            f'\n<tr>\n  <td class="nowrap" data-label="{labels[0]}">{when}</td>\n'
+            f'  <td data-label="{labels[1]}"><a href="{conditional_escape(m.get_absolute_url())}">{ja(m.title)}</a>{session}</td>\n'
+            f'  <td data-label="{labels[2]}">{body}</td>\n'
+            f'  <td data-label="{labels[3]}">{ja(loc(m, "place"))}</td>\n</tr>\n'
+        )
+    return mark_safe("".join(out))
