@@ -7,8 +7,9 @@ def sync_from_registry(sender, using="default", apps=None, **kwargs):
     """After every migrate (and flush): what is derived from the models' REGISTRY and
     from the one cell format, brought up to date in the database — the data-version
     triggers, the export's SQL functions, the meetings' stored export rows (their
-    triggers; the rows recomputed if their columns changed), the triggers that close a
-    deleted record's pending revisions, and the editorial roles."""
+    triggers; the rows recomputed if their columns changed), the meetings' kept totals by
+    body and kind, the triggers that close a deleted record's pending revisions, and the
+    editorial roles."""
     from django.apps import apps as global_apps
     from django.db import connections
 
@@ -16,7 +17,7 @@ def sync_from_registry(sender, using="default", apps=None, **kwargs):
     from .models import REGISTRY
     from .models.revisions import install_close_on_delete_triggers
     from .models.versioning import install_version_triggers
-    from .public import maintained
+    from .public import maintained, tally
     from .public.cells import install_sql_functions
 
     connection = connections[using]
@@ -24,6 +25,7 @@ def sync_from_registry(sender, using="default", apps=None, **kwargs):
     install_close_on_delete_triggers(connection, REGISTRY)
     install_sql_functions(connection)
     maintained.install(connection)
+    tally.install(connection)
     sync_roles(global_apps, using=using)
 
 

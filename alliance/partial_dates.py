@@ -499,6 +499,13 @@ def overlaps_q(name: str, start: datetime.date | None, end: datetime.date | None
     return q
 
 
+def earliest_reaching(day: datetime.date) -> datetime.date:
+    """The earliest day a partial date of any precision can start on and still have a
+    period that reaches ``day`` (a fiscal year starting the April before, a year the 1st
+    of January): reaches_q's lower bound, which an index on the date can start from."""
+    return min(day, *(truncate(day, precision) for precision in (Precision.MONTH, Precision.FISCAL_YEAR, Precision.YEAR)))
+
+
 def reaches_q(name: str, day: datetime.date) -> Q:
     """Records whose partial date ``name`` has a period that ends on or after ``day``.
 
@@ -506,10 +513,9 @@ def reaches_q(name: str, day: datetime.date) -> Q:
     the record's own precision; it compares the column directly and can use an index.
     """
     d, p = f"{name}_date", f"{name}_precision"
-    earliest = min(truncate(day, precision) for precision in (Precision.MONTH, Precision.FISCAL_YEAR, Precision.YEAR))
     # The earliest of the four bounds, implied by them: an index on the date reads from
     # there instead of from the beginning of the calendar.
-    return Q(**{f"{d}__gte": min(day, earliest)}) & (
+    return Q(**{f"{d}__gte": earliest_reaching(day)}) & (
         Q(**{p: Precision.DAY, f"{d}__gte": day})
         | Q(**{p: Precision.MONTH, f"{d}__gte": truncate(day, Precision.MONTH)})
         | Q(**{p: Precision.FISCAL_YEAR, f"{d}__gte": truncate(day, Precision.FISCAL_YEAR)})

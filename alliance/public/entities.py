@@ -541,6 +541,14 @@ class MeetingEntity(Entity):
     def csv_lines(self):
         return not self.chosen
 
+    # Facet fields whose counts over a wide period come from kept totals (tally.py).
+    tallied_fields = ("body", "kind")
+
+    def counts_over_period(self, date_name, start, end, fields):
+        from .tally import counts_over_period
+
+        return counts_over_period(self.model, date_name or "start", start, end, fields)
+
     def csv_sql(self):
         if self.chosen:  # some columns only: computed here, as the XLSX's are
             return super().csv_sql()
