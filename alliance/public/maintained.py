@@ -304,20 +304,34 @@ def install(connection) -> bool:
     from .cells import install_sql_functions
 
     install_sql_functions(connection)  # the cells call them; a migration may run first
-    stamp = fingerprint()
+    return install_stamped(
+        connection,
+        stamp=fingerprint(),
+        tables=[TABLE, JSON_TABLE, CSV_TABLE],
+        create=_table_sql(),
+        functions=functions_sql(),
+        fill=["SELECT alliance_meeting_export_rebuild()", f"ANALYZE {TABLE}, {JSON_TABLE}, {CSV_TABLE}"],
+    )
+
+
+def install_stamped(connection, *, stamp, tables, create, functions, fill) -> bool:
+    """Tables PostgreSQL derives from others (these, tally.py's): their functions and
+    triggers (re)created, and the tables dropped, created and filled again when ``stamp``
+    (a fingerprint of the SQL that computes them, kept as the first table's comment) has
+    changed since they were filled (True)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", [TABLE])
+        cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", [tables[0]])
         (stored,) = cursor.fetchone()
         if stored != stamp:
-            cursor.execute(f"DROP TABLE IF EXISTS {TABLE}, {JSON_TABLE}, {CSV_TABLE}")
-            for sql in _table_sql():
+            cursor.execute(f"DROP TABLE IF EXISTS {', '.join(tables)}")
+            for sql in create:
                 cursor.execute(sql)
-        for sql in functions_sql():
+        for sql in functions:
             cursor.execute(sql)
         if stored != stamp:
-            cursor.execute("SELECT alliance_meeting_export_rebuild()")
-            cursor.execute(f"ANALYZE {TABLE}, {JSON_TABLE}, {CSV_TABLE}")
-            cursor.execute(f"COMMENT ON TABLE {TABLE} IS '{stamp}'")
+            for sql in fill:
+                cursor.execute(sql)
+            cursor.execute(f"COMMENT ON TABLE {tables[0]} IS '{stamp}'")
     return stored != stamp
 
 

@@ -111,19 +111,16 @@ def fingerprint() -> str:
 def install(connection) -> bool:
     """The table, its functions and triggers; the table recreated and refilled when what
     computes it has changed (True)."""
-    stamp = fingerprint()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", [TABLE])
-        (stored,) = cursor.fetchone()
-        if stored != stamp:
-            cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
-            cursor.execute(_table_sql())
-        for sql in _functions_sql():
-            cursor.execute(sql)
-        if stored != stamp:
-            cursor.execute("SELECT alliance_meeting_tally_refill()")
-            cursor.execute(f"COMMENT ON TABLE {TABLE} IS '{stamp}'")
-    return stored != stamp
+    from .maintained import install_stamped
+
+    return install_stamped(
+        connection,
+        stamp=fingerprint(),
+        tables=[TABLE],
+        create=[_table_sql()],
+        functions=_functions_sql(),
+        fill=["SELECT alliance_meeting_tally_refill()"],
+    )
 
 
 def totals(using) -> tuple[int, dict]:
